@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Start, seed, inspect and stop the local AWS (moto in server mode on loopback).
+
+    python tools/local_aws.py start      # start (or reuse) the emulator, seed a network, write state
+    python tools/local_aws.py status     # print the state; exit 1 when the emulator does not answer
+    python tools/local_aws.py reset      # empty the emulator and seed the network again
+    python tools/local_aws.py env        # print shell exports for AWS_ENDPOINT_URL and friends
+    python tools/local_aws.py stop       # stop the emulator started from this state directory
+
+The state lives in $QUOIN_LOCAL_AWS_DIR (default: .local-aws/ in the repository): state.json holds the
+endpoint, the process id and the IDs of the seeded VPC and subnets, which inventories/local reads.
+An emulator always starts empty, so the VPC and subnets that a real account already has are created
+here, the way an operator's landing zone would provide them.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 4566
+REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
+NETWORK_NAME = "quoin-local"
+VPC_CIDR = "10.42.0.0/16"
+SUBNETS = (("a", "10.42.1.0/24"), ("b", "10.42.2.0/24"))
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("QUOIN_LOCAL_AWS_DIR") or REPO / ".local-aws")
+
+
+def read_state() -> dict | None:
+    try:
+        return json.loads((state_dir() / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_state(state: dict) -> None:
+    path = state_dir() / "state.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def answers(endpoint: str, timeout: float = 1.0) -> bool:
+    """True when a moto server answers its management API at this endpoint."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    )
+
+
+def seed_network(endpoint: str) -> dict:
+    """Ensure the VPC and two subnets (two zones) that the local inventory deploys into."""
+    ec2 = client("ec2", endpoint)
+    tag = [{"Name": "tag:Name", "Values": [NETWORK_NAME]}]
+    vpcs = ec2.describe_vpcs(Filters=tag)["Vpcs"]
+    if vpcs:
+        vpc_id = vpcs[0]["VpcId"]
+    else:
+        vpc_id = ec2.create_vpc(
+            CidrBlock=VPC_CIDR,
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": NETWORK_NAME}]}],
+        )["Vpc"]["VpcId"]
+    existing = {
+        s["CidrBlock"]: s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    }
+    subnet_ids = []
+    for zone, cidr in SUBNETS:
+        if cidr not in existing:
+            existing[cidr] = ec2.create_subnet(
+                VpcId=vpc_id,
+                CidrBlock=cidr,
+                AvailabilityZone=f"{REGION}{zone}",
+                TagSpecifications=[
+                    {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": f"{NETWORK_NAME}-{zone}"}]}
+                ],
+            )["Subnet"]["SubnetId"]
+        subnet_ids.append(existing[cidr])
+    return {"vpc_id": vpc_id, "subnet_ids": subnet_ids}
+
+
+def start(args) -> int:
+    state = read_state()
+    if state and answers(state["endpoint"]):
+        state.update(seed_network(state["endpoint"]))
+        write_state(state)
+        print(f"local AWS already running at {state['endpoint']} (pid {state['pid']})")
+        return 0
+    host = args.host
+    port = args.port or int(os.environ.get("QUOIN_LOCAL_AWS_PORT", DEFAULT_PORT))
+    if not port_is_free(host, port):
+        if args.port:
+            print(f"port {port} on {host} is taken; choose another with --port", file=sys.stderr)
+            return 2
+        port = free_port(host)
+    endpoint = f"http://{host}:{port}"
+    directory = state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / "moto.log"
+    with open(log_path, "ab") as log:
+        # A session of its own, so that stopping the caller's shell does not stop the emulator.
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("moto_server.py")), "-H", host, "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + args.timeout
+    while not answers(endpoint):
+        if process.poll() is not None:
+            print(f"the emulator exited with code {process.returncode}; see {log_path}", file=sys.stderr)
+            return 1
+        if time.monotonic() > deadline:
+            process.terminate()
+            print(f"the emulator did not answer within {args.timeout}s; see {log_path}", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+    state = {"endpoint": endpoint, "pid": process.pid, "region": REGION, "log": str(log_path)}
+    state.update(seed_network(endpoint))
+    write_state(state)
+    print(f"local AWS started at {endpoint} (pid {process.pid}, log {log_path})")
+    return 0
+
+
+def stop(_args) -> int:
+    state = read_state()
+    if not state:
+        print("local AWS is not running (no state)")
+        return 0
+    try:
+        os.killpg(state["pid"], signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 10
+    while answers(state["endpoint"], timeout=0.5) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (state_dir() / "state.json").unlink(missing_ok=True)
+    print(f"local AWS at {state['endpoint']} stopped")
+    return 0
+
+
+def running_state() -> dict | None:
+    state = read_state()
+    if state and answers(state["endpoint"]):
+        return state
+    print("local AWS is not running: start it with `python tools/local_aws.py start`", file=sys.stderr)
+    return None
+
+
+def status(_args) -> int:
+    state = running_state()
+    if not state:
+        return 1
+    print(json.dumps(state, indent=2))
+    return 0
+
+
+def reset(_args) -> int:
+    state = running_state()
+    if not state:
+        return 1
+    request = urllib.request.Request(f"{state['endpoint']}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    state.update(seed_network(state["endpoint"]))
+    write_state(state)
+    print(f"local AWS at {state['endpoint']} reset")
+    return 0
+
+
+def env(_args) -> int:
+    state = running_state()
+    if not state:
+        return 1
+    print(f"export AWS_ENDPOINT_URL={state['endpoint']}")
+    print(f"export AWS_REGION={state['region']}")
+    print("export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing}")
+    print("export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start_parser = commands.add_parser("start", help="start (or reuse) the emulator and seed the network")
+    start_parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    start_parser.add_argument("--port", type=int, help="port (default $QUOIN_LOCAL_AWS_PORT or 4566, else a free one)")
+    start_parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for it to answer")
+    commands.add_parser("stop", help="stop the emulator")
+    commands.add_parser("status", help="print the state; exit 1 when not running")
+    commands.add_parser("reset", help="empty the emulator and seed the network again")
+    commands.add_parser("env", help="print shell exports that point AWS clients at the emulator")
+    args = parser.parse_args(argv)
+    handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
