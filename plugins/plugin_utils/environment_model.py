@@ -38,6 +38,13 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _as_int(value):
+    """Whole numbers given as text (extra vars always are) become ints; anything else stays as it is."""
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return value
+
+
 def _check_port(problems, where, value):
     if not _is_int(value) or not 1 <= value <= 65535:
         problems.append(f"{where}: must be a port number from 1 to 65535, got {value!r}")
@@ -97,7 +104,7 @@ def normalize_environment(raw):
     if raw.get("public_subnet_ids") is not None:
         _check_ids(problems, "quoin_public_subnet_ids", public_subnet_ids, SUBNET_ID, "subnet")
 
-    retention = raw.get("log_retention_days")
+    retention = _as_int(raw.get("log_retention_days"))
     retention = 30 if retention is None else retention
     if retention not in LOG_RETENTION_DAYS:
         problems.append(
@@ -132,7 +139,8 @@ def normalize_environment(raw):
         if svc["cfn_name"] in logical_ids and logical_ids[svc["cfn_name"]] != svc.get("name"):
             problems.append(f"{where}.name: {svc.get('name')!r} clashes with {logical_ids[svc['cfn_name']]!r}")
         logical_ids[svc["cfn_name"]] = svc.get("name")
-        _check_port(problems, f"{where}.port", svc.get("port"))
+        svc["port"] = _as_int(svc.get("port"))
+        _check_port(problems, f"{where}.port", svc["port"])
         talks_to = list(svc.get("talks_to") or [])
         for target in talks_to:
             if target not in names:
