@@ -78,7 +78,6 @@ def stack_parameters(model):
     parameters = {
         "EnvironmentName": model["environment"],
         "VpcId": model["vpc_id"],
-        "LogRetentionDays": str(model["log_retention_days"]),
     }
     parameters.update({f"Subnet{i}": subnet for i, subnet in enumerate(model["subnet_ids"], 1)})
     if model["load_balancer"]["enabled"]:

@@ -1,0 +1,175 @@
+"""site.yml against the local AWS: from empty, again (no change), in check mode (no change), and refused
+when the inventory is bad; the stack's resources are read back through the AWS API."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def deployed(reset_aws, playbook, aws):
+    """Three runs from an empty emulator: deploy, rerun, check mode with diff."""
+    reset_aws()
+    runs = [
+        playbook("site.yml", "-i", "local"),
+        playbook("site.yml", "-i", "local"),
+        playbook("site.yml", "-i", "local", "--check", "--diff"),
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.output[-4000:]
+    outputs = {
+        o["OutputKey"]: o["OutputValue"]
+        for o in aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]["Outputs"]
+    }
+    return runs, outputs
+
+
+def test_first_run_creates_the_stack(deployed, aws):
+    runs, _ = deployed
+    assert runs[0].changed >= 1
+    stack = aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]
+    assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+    tags = {t["Key"]: t["Value"] for t in stack["Tags"]}
+    assert tags["quoin:environment"] == "local"
+
+
+def test_second_run_and_check_mode_change_nothing(deployed):
+    runs, _ = deployed
+    assert runs[1].changed == 0, runs[1].output[-3000:]
+    assert runs[2].changed == 0, runs[2].output[-3000:]
+
+
+def test_the_run_prints_what_was_deployed(deployed):
+    runs, outputs = deployed
+    assert outputs["ClusterName"] in runs[0].output
+    assert outputs["BackupBucketName"] in runs[0].output
+
+
+def test_file_system_is_encrypted_with_a_mount_target_per_subnet(deployed, aws):
+    _, outputs = deployed
+    efs = aws("efs")
+    fs = efs.describe_file_systems(FileSystemId=outputs["FileSystemCmsId"])["FileSystems"][0]
+    assert fs["Encrypted"] is True
+    assert fs["KmsKeyId"] == outputs["DataKeyArn"]
+    targets = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
+    assert sorted(t["SubnetId"] for t in targets) == sorted(outputs["SubnetIds"].split(","))
+    for target in targets:
+        groups = efs.describe_mount_target_security_groups(MountTargetId=target["MountTargetId"])["SecurityGroups"]
+        assert len(groups) == 1
+
+
+def test_log_group_keeps_logs_as_configured(deployed, aws):
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"]
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [("/quoin/local", 7)]
+
+
+def test_backup_bucket_is_versioned_encrypted_and_private(deployed, aws):
+    _, outputs = deployed
+    s3 = aws("s3")
+    bucket = outputs["BackupBucketName"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
+def test_cluster_has_container_insights(deployed, aws):
+    cluster = aws("ecs").describe_clusters(clusters=["quoin-local"], include=["SETTINGS"])["clusters"][0]
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+
+
+def test_security_groups_admit_only_the_intended_peers(deployed, aws):
+    _, outputs = deployed
+    ec2 = aws("ec2")
+    group_ids = {name: outputs[f"Service{name}SecurityGroupId"] for name in ("Site", "Cms", "Proxy")}
+    groups = {g["GroupId"]: g for g in ec2.describe_security_groups(GroupIds=list(group_ids.values()))["SecurityGroups"]}
+
+    def sources(name):
+        return sorted(
+            (pair["GroupId"], rule["FromPort"])
+            for rule in groups[group_ids[name]]["IpPermissions"]
+            for pair in rule.get("UserIdGroupPairs", [])
+        ) + sorted(r["CidrIp"] for rule in groups[group_ids[name]]["IpPermissions"] for r in rule.get("IpRanges", []))
+
+    assert sources("Site") == [(group_ids["Proxy"], 3000)]
+    assert sources("Cms") == [(group_ids["Proxy"], 8080)]
+    proxy = sources("Proxy")
+    assert len(proxy) == 1 and proxy[0][1] == 80 and proxy[0][0] not in group_ids.values()
+
+
+def test_task_roles_are_one_per_service_and_not_the_execution_role(deployed, aws):
+    _, outputs = deployed
+    arns = [outputs[f"Service{name}TaskRoleArn"] for name in ("Site", "Cms", "Proxy")] + [outputs["ExecutionRoleArn"]]
+    assert len(set(arns)) == 4
+    iam = aws("iam")
+    for arn in arns:
+        role = iam.get_role(RoleName=arn.rsplit("/", 1)[1])["Role"]
+        document = role["AssumeRolePolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        assert [s["Principal"] for s in document["Statement"]] == [{"Service": "ecs-tasks.amazonaws.com"}]
+
+
+def test_public_entry_forwards_to_the_proxy(deployed, aws):
+    _, outputs = deployed
+    elb = aws("elbv2")
+    group = elb.describe_target_groups(TargetGroupArns=[outputs["EntryTargetGroupArn"]])["TargetGroups"][0]
+    assert (group["TargetType"], group["Port"]) == ("ip", 80)
+    balancer = elb.describe_load_balancers()["LoadBalancers"][0]
+    assert balancer["Scheme"] == "internet-facing"
+    assert balancer["DNSName"] == outputs["LoadBalancerDnsName"]
+
+
+def test_a_changed_value_is_previewed_then_applied(deployed, playbook, aws):
+    preview = playbook("site.yml", "-i", "local", "--check", "--diff", "-e", "quoin_log_retention_days=14")
+    assert preview.returncode == 0 and preview.changed == 1, preview.output[-3000:]
+    assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 7
+    applied = playbook("site.yml", "-i", "local", "-e", "quoin_log_retention_days=14")
+    assert applied.returncode == 0 and applied.changed == 1, applied.output[-3000:]
+    assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 14
+    back = playbook("site.yml", "-i", "local")
+    assert back.returncode == 0 and back.changed == 1
+
+
+def snapshot(aws):
+    """What a run could have created, enough to see that a refused run created nothing."""
+    return {
+        "stacks": [s["StackName"] for s in aws("cloudformation").describe_stacks()["Stacks"]],
+        "security_groups": sorted(g["GroupId"] for g in aws("ec2").describe_security_groups()["SecurityGroups"]),
+        "file_systems": [f["FileSystemId"] for f in aws("efs").describe_file_systems()["FileSystems"]],
+        "log_groups": [g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]],
+        "buckets": [b["Name"] for b in aws("s3").list_buckets()["Buckets"]],
+        "clusters": aws("ecs").list_clusters()["clusterArns"],
+    }
+
+
+@pytest.mark.parametrize(
+    "extra, variable",
+    [
+        ({"quoin_subnet_ids": []}, "quoin_subnet_ids"),
+        ({"quoin_vpc_id": "vpc-nope"}, "quoin_vpc_id"),
+        ({"quoin_entry_service": "gateway"}, "quoin_entry_service"),
+        ({"quoin_log_retention_days": 10}, "quoin_log_retention_days"),
+    ],
+)
+def test_a_bad_inventory_fails_before_any_aws_call(empty_aws, playbook, aws, extra, variable):
+    before = snapshot(aws)
+    run = playbook("site.yml", "-i", "local", "-e", json.dumps(extra))
+    assert run.returncode != 0
+    assert f"{variable}:" in run.output, run.output[-3000:]
+    assert "Deploy the base stack" not in run.output
+    assert snapshot(aws) == before
+
+
+def test_a_missing_variable_is_named(empty_aws, playbook, aws):
+    before = snapshot(aws)
+    run = playbook("site.yml", "-i", "local", "-e", '{"quoin_services": [{"name": "site"}]}')
+    assert run.returncode != 0
+    assert "port" in run.output and "quoin_services" in run.output, run.output[-3000:]
+    assert snapshot(aws) == before
+
+
+def test_the_production_placeholders_are_refused(playbook):
+    run = playbook("site.yml", "-i", "prod")
+    assert run.returncode != 0
+    assert "quoin_vpc_id: 'REPLACE-with-the-vpc-id' is not a VPC ID" in run.output, run.output[-3000:]

@@ -1,0 +1,151 @@
+"""The environment model: normalization, and every problem reported with the variable it comes from."""
+
+import copy
+
+import pytest
+
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import ModelError
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import cfn_name
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
+
+VALID = {
+    "environment": "prod",
+    "stack_name": None,
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "public_subnet_ids": None,
+    "log_retention_days": None,
+    "load_balancer": None,
+    "entry_service": "proxy",
+    "file_systems": [{"name": "cms"}],
+    "services": [
+        {"name": "site", "port": 3000},
+        {"name": "cms", "port": 8080, "volumes": [{"name": "data", "file_system": "cms"}]},
+        {"name": "proxy", "port": 80, "talks_to": ["site", "cms"]},
+    ],
+}
+
+
+def model(**changes):
+    raw = copy.deepcopy(VALID)
+    raw.update(changes)
+    return raw
+
+
+def problems_of(raw):
+    with pytest.raises(ModelError) as error:
+        normalize_environment(raw)
+    return error.value.problems
+
+
+def test_defaults_are_filled_in():
+    result = normalize_environment(model())
+    assert result["stack_name"] == "quoin-prod"
+    assert result["log_retention_days"] == 30
+    assert result["public_subnet_ids"] == VALID["subnet_ids"]
+    assert result["load_balancer"] == {"enabled": True, "certificate_arn": "", "health_check_path": "/"}
+
+
+def test_services_learn_who_reaches_them_and_what_they_mount():
+    services = {svc["name"]: svc for svc in normalize_environment(model())["services"]}
+    assert services["site"]["reached_by"] == ["proxy"]
+    assert services["cms"]["reached_by"] == ["proxy"]
+    assert services["proxy"]["reached_by"] == []
+    assert services["proxy"]["entry"] is True and services["site"]["entry"] is False
+    assert services["cms"]["file_systems"] == ["cms"]
+    assert services["cms"]["writes_to"] == ["cms"]
+    assert services["cms"]["volumes"][0]["read_only"] is False
+    assert services["site"]["file_systems"] == []
+
+
+def test_read_only_volumes_grant_no_write():
+    raw = model()
+    raw["services"][1]["volumes"][0]["read_only"] = True
+    cms = normalize_environment(raw)["services"][1]
+    assert cms["file_systems"] == ["cms"]
+    assert cms["writes_to"] == []
+
+
+def test_numbers_given_as_text_are_accepted():
+    # Extra vars (-e quoin_log_retention_days=14) always arrive as text.
+    raw = model(log_retention_days="14")
+    raw["services"][0]["port"] = "3000"
+    result = normalize_environment(raw)
+    assert result["log_retention_days"] == 14
+    assert result["services"][0]["port"] == 3000
+
+
+def test_the_input_is_not_modified():
+    raw = model()
+    before = copy.deepcopy(raw)
+    normalize_environment(raw)
+    assert raw == before
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("site", "Site"), ("mesh-cms", "MeshCms"), ("search-index-2", "SearchIndex2")],
+)
+def test_cfn_name(name, expected):
+    assert cfn_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"environment": "Prod"}, "quoin_environment"),
+        ({"environment": None}, "quoin_environment"),
+        ({"stack_name": "1-stack"}, "quoin_stack_name"),
+        ({"vpc_id": "vpc-xyz"}, "quoin_vpc_id"),
+        ({"subnet_ids": []}, "quoin_subnet_ids"),
+        ({"subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef0"]}, "quoin_subnet_ids"),
+        ({"subnet_ids": ["sub-1"]}, "quoin_subnet_ids[0]"),
+        ({"public_subnet_ids": ["nope"]}, "quoin_public_subnet_ids[0]"),
+        ({"log_retention_days": 10}, "quoin_log_retention_days"),
+        ({"load_balancer": {"certificate_arn": "arn:aws:iam::1:cert"}}, "quoin_load_balancer.certificate_arn"),
+        ({"load_balancer": {"health_check_path": "health"}}, "quoin_load_balancer.health_check_path"),
+        ({"entry_service": "gateway"}, "quoin_entry_service"),
+        ({"services": []}, "quoin_services"),
+        ({"file_systems": [{"name": "cms"}, {"name": "cms"}]}, "quoin_file_systems[1].name"),
+    ],
+)
+def test_bad_values_name_their_variable(changes, variable):
+    problems = problems_of(model(**changes))
+    assert any(p.startswith(variable + ":") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "index, change, variable",
+    [
+        (0, {"name": "Site"}, "quoin_services[0].name"),
+        (1, {"name": "site"}, "quoin_services[1].name"),
+        (0, {"port": 0}, "quoin_services[0].port"),
+        (0, {"port": 70000}, "quoin_services[0].port"),
+        (0, {"port": True}, "quoin_services[0].port"),
+        (2, {"talks_to": ["site", "search"]}, "quoin_services[2].talks_to"),
+        (2, {"talks_to": ["proxy"]}, "quoin_services[2].talks_to"),
+        (1, {"volumes": [{"name": "data", "file_system": "media"}]}, "quoin_services[1].volumes[0].file_system"),
+        (1, {"volumes": [{"name": "a", "file_system": "cms"}, {"name": "a", "file_system": "cms"}]},
+         "quoin_services[1].volumes[1].name"),
+    ],
+)
+def test_bad_services_name_their_path(index, change, variable):
+    raw = model()
+    raw["services"][index].update(change)
+    problems = problems_of(raw)
+    assert any(p.startswith(variable + ":") for p in problems), problems
+
+
+def test_names_that_collide_as_logical_ids_are_refused():
+    raw = model()
+    # Digits have no upper case, so 'cms-2' and 'cms2' both become 'Cms2'.
+    raw["services"].append({"name": "cms2", "port": 81})
+    raw["services"].append({"name": "cms-2", "port": 82})
+    problems = problems_of(raw)
+    assert any(p.startswith("quoin_services[4].name:") and "clashes with 'cms2'" in p for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once():
+    problems = problems_of(model(vpc_id="bad", subnet_ids=[], entry_service="nobody"))
+    assert {p.split(":")[0] for p in problems} == {"quoin_vpc_id", "quoin_subnet_ids", "quoin_entry_service"}
+    assert "the inventory is not valid" in str(ModelError(problems))

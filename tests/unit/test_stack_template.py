@@ -1,0 +1,173 @@
+"""The base stack template as the stack role renders it: what scanners cannot judge, asserted here.
+
+Rendered through ansible-playbook (the role's own Jinja environment), without any AWS call; the
+network IDs come as extra vars, so no emulator is needed.
+"""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+REPO = Path(__file__).resolve().parents[2]
+VARIANTS = REPO / "tests" / "lint" / "variants"
+NETWORK = {
+    "quoin_vpc_id": "vpc-0123456789abcdef0",
+    "quoin_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+}
+
+
+def render(tmp_path_factory, variant=None):
+    dest = tmp_path_factory.mktemp("cfn") / "stack.cfn.yml"
+    command = [
+        "ansible-playbook", str(REPO / "tests/lint/render_stack_template.yml"), "-i", str(REPO / "inventories/local"),
+        "-e", json.dumps(NETWORK), "-e", f"render_dest={dest}",
+    ]
+    if variant:
+        command += ["-e", f"@{VARIANTS / variant}"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(json.dumps(cfn_yaml.load(str(dest)), default=str))
+
+
+@pytest.fixture(scope="module")
+def default(tmp_path_factory):
+    return render(tmp_path_factory)["Resources"]
+
+
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory):
+    return render(tmp_path_factory, "larger.yml")["Resources"]
+
+
+def of_type(resources, kind):
+    return {name: r["Properties"] for name, r in resources.items() if r["Type"] == kind}
+
+
+def ingress_into(resources, group):
+    """Every ingress rule of a security group: inline ones and separate SecurityGroupIngress resources."""
+    rules = list(resources[group]["Properties"].get("SecurityGroupIngress", []))
+    rules += [p for p in of_type(resources, "AWS::EC2::SecurityGroupIngress").values() if p["GroupId"] == {"Ref": group}]
+    return rules
+
+
+def test_only_the_load_balancer_is_public(default):
+    for name, props in of_type(default, "AWS::EC2::SecurityGroup").items():
+        world = [r for r in props.get("SecurityGroupIngress", []) if r.get("CidrIp") == "0.0.0.0/0"]
+        if name == "LoadBalancerSecurityGroup":
+            assert [(r["FromPort"], r["ToPort"]) for r in world] == [(80, 80)]
+        else:
+            assert world == [], name
+    for props in of_type(default, "AWS::EC2::SecurityGroupIngress").values():
+        assert "CidrIp" not in props and "CidrIpv6" not in props
+
+
+def test_the_proxy_is_reached_only_through_the_load_balancer(default):
+    rules = ingress_into(default, "ServiceProxySecurityGroup")
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [({"Ref": "LoadBalancerSecurityGroup"}, 80)]
+
+
+@pytest.mark.parametrize("service, port", [("Site", 3000), ("Cms", 8080)])
+def test_site_and_cms_are_reached_only_from_the_proxy(default, service, port):
+    rules = ingress_into(default, f"Service{service}SecurityGroup")
+    assert [(r["SourceSecurityGroupId"], r["FromPort"], r["ToPort"]) for r in rules] == [
+        ({"Ref": "ServiceProxySecurityGroup"}, port, port)
+    ]
+
+
+def test_nfs_only_from_the_tasks_that_mount_the_file_system(default):
+    rules = ingress_into(default, "FileSystemCmsSecurityGroup")
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [({"Ref": "ServiceCmsSecurityGroup"}, 2049)]
+
+
+def test_every_rule_says_why(default):
+    for props in of_type(default, "AWS::EC2::SecurityGroup").values():
+        for rule in props.get("SecurityGroupIngress", []) + props.get("SecurityGroupEgress", []):
+            assert rule.get("Description")
+    for kind in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        for props in of_type(default, kind).values():
+            assert props.get("Description")
+
+
+def test_data_is_encrypted_and_kept(default):
+    file_system = default["FileSystemCms"]
+    assert file_system["Properties"]["Encrypted"] is True
+    for name in ("FileSystemCms", "LogGroup", "BackupBucket", "DataKey"):
+        assert default[name]["DeletionPolicy"] == "Retain", name
+        assert default[name]["UpdateReplacePolicy"] == "Retain", name
+    assert default["LogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert default["DataKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_mount_targets_in_every_subnet(default):
+    targets = of_type(default, "AWS::EFS::MountTarget")
+    assert sorted(t["SubnetId"]["Ref"] for t in targets.values()) == ["Subnet1", "Subnet2"]
+
+
+def test_backup_bucket_is_private_versioned_encrypted_and_tls_only(default):
+    bucket = default["BackupBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values()) and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert rule["SSEAlgorithm"] == "aws:kms"
+    statement = default["BackupBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_cluster_has_container_insights(default):
+    assert {"Name": "containerInsights", "Value": "enabled"} in default["Cluster"]["Properties"]["ClusterSettings"]
+
+
+def policy_statements(role):
+    return [s for policy in role.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_roles_are_separate_and_least_privilege(default):
+    roles = of_type(default, "AWS::IAM::Role")
+    assert set(roles) == {"ExecutionRole", "ServiceSiteTaskRole", "ServiceCmsTaskRole", "ServiceProxyTaskRole"}
+    for name, role in roles.items():
+        trust = role["AssumeRolePolicyDocument"]["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "ecs-tasks.amazonaws.com"}], name
+        for statement in policy_statements(role):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), (name, actions)
+            if statement["Resource"] == "*":
+                # The one action AWS offers no resource-level permission for.
+                assert actions == ["ecr:GetAuthorizationToken"], (name, statement)
+    assert policy_statements(roles["ServiceSiteTaskRole"]) == []
+    assert policy_statements(roles["ServiceProxyTaskRole"]) == []
+    cms = policy_statements(roles["ServiceCmsTaskRole"])
+    assert [s["Action"] for s in cms] == [["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]]
+
+
+def test_read_only_mounts_get_no_write_permission(larger):
+    site = policy_statements(larger["ServiceSiteTaskRole"]["Properties"])
+    assert [s["Action"] for s in site] == [["elasticfilesystem:ClientMount"]]
+
+
+def test_services_that_talk_both_ways_form_no_cycle(larger):
+    # Each direction is a separate egress resource, so neither security group references the other inline.
+    egress = of_type(larger, "AWS::EC2::SecurityGroupEgress")
+    assert {"ServiceSiteToCms", "ServiceCmsToSite"} <= set(egress)
+    for group in ("ServiceSiteSecurityGroup", "ServiceCmsSecurityGroup"):
+        inline = json.dumps(larger[group]["Properties"])
+        assert "ServiceSiteSecurityGroup" not in inline and "ServiceCmsSecurityGroup" not in inline
+    assert len(of_type(larger, "AWS::EFS::MountTarget")) == 2 * 3
+
+
+def test_https_redirects_and_terminates_tls(tmp_path_factory):
+    resources = render(tmp_path_factory, "https.yml")["Resources"]
+    assert resources["HttpListener"]["Properties"]["DefaultActions"][0]["Type"] == "redirect"
+    assert resources["HttpsListener"]["Properties"]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    world = [r["FromPort"] for r in resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]]
+    assert world == [80, 443]
+
+
+def test_without_a_load_balancer_the_entry_service_is_public(tmp_path_factory):
+    resources = render(tmp_path_factory, "no-load-balancer.yml")["Resources"]
+    assert "LoadBalancer" not in resources and "LoadBalancerSecurityGroup" not in resources
+    world = resources["ServiceProxySecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [(r["CidrIp"], r["FromPort"]) for r in world] == [("0.0.0.0/0", 80)]
