@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Print what an environment has deployed, read back through the AWS API (the local AWS by default).
+
+    python tools/show_deployment.py [--stack quoin-local]
+
+Uses the standard AWS variables (AWS_ENDPOINT_URL, AWS_REGION, credentials), so it reads any account.
+"""
+
+import argparse
+import os
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="quoin-local", help="the base stack's name (default: quoin-local)")
+    args = parser.parse_args(argv)
+    session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    cfn = session.client("cloudformation")
+    try:
+        stack = cfn.describe_stacks(StackName=args.stack)["Stacks"][0]
+    except ClientError as error:
+        print(f"no stack {args.stack}: {error.response['Error']['Message']}", file=sys.stderr)
+        return 1
+    print(f"Stack {stack['StackName']}: {stack['StackStatus']}")
+    outputs = sorted((o["OutputKey"], o["OutputValue"]) for o in stack.get("Outputs", []))
+    width = max((len(key) for key, _ in outputs), default=0)
+    for key, value in outputs:
+        print(f"  {key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
