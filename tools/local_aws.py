@@ -5,6 +5,7 @@
     python tools/local_aws.py status     # print the state; exit 1 when the emulator does not answer
     python tools/local_aws.py reset      # empty the emulator and seed the network again
     python tools/local_aws.py env        # print shell exports for AWS_ENDPOINT_URL and friends
+    python tools/local_aws.py seed URL   # use an emulator started elsewhere: seed its network, write state
     python tools/local_aws.py stop       # stop the emulator started from this state directory
 
 The state lives in $QUOIN_LOCAL_AWS_DIR (default: .local-aws/ in the repository): state.json holds the
@@ -163,10 +164,26 @@ def start(args) -> int:
     return 0
 
 
+def seed(args) -> int:
+    """Adopt an emulator this launcher did not start (any address): seed its network, record it."""
+    endpoint = args.endpoint.rstrip("/")
+    state_dir().mkdir(parents=True, exist_ok=True)
+    state = {"endpoint": endpoint, "pid": None, "region": REGION, "log": None}
+    state.update(seed_network(endpoint))
+    write_state(state)
+    print(f"seeded the network of the emulator at {endpoint}")
+    return 0
+
+
 def stop(_args) -> int:
     state = read_state()
     if not state:
         print("local AWS is not running (no state)")
+        return 0
+    if state["pid"] is None:
+        # Adopted with `seed`: not ours to stop.
+        (state_dir() / "state.json").unlink(missing_ok=True)
+        print(f"forgot the emulator at {state['endpoint']} (started elsewhere, left running)")
         return 0
     try:
         os.killpg(state["pid"], signal.SIGTERM)
@@ -231,8 +248,10 @@ def main(argv=None) -> int:
     commands.add_parser("status", help="print the state; exit 1 when not running")
     commands.add_parser("reset", help="empty the emulator and seed the network again")
     commands.add_parser("env", help="print shell exports that point AWS clients at the emulator")
+    seed_parser = commands.add_parser("seed", help="adopt an emulator started elsewhere: seed its network")
+    seed_parser.add_argument("endpoint", help="the emulator's URL, e.g. http://127.0.0.1:5000")
     args = parser.parse_args(argv)
-    handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env}
+    handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env, "seed": seed}
     return handlers[args.command](args)
 
 
