@@ -1,38 +1,9 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-DOCUMENTATION = r"""
-name: stack_outputs
-short_description: Arrange the base stack's outputs by service and file system
-version_added: 0.1.0
-description:
-  - Turns the flat CloudFormation outputs of the base stack into the C(quoin_stack) structure the roles
-    read, so that no role parses output names itself.
-  - The same file provides C(stack_parameters), the stack's parameters for a model, and
-    C(describe_resource_change), which renders one change of a change set as a line.
-options:
-  _input:
-    description: The stack outputs, a dict of output key to value.
-    type: dict
-    required: true
-  model:
-    description: The normalized environment model (C(quoin_model)).
-    type: dict
-    required: true
-"""
+"""Filters between the base stack and the roles: stack_outputs, stack_parameters, describe_resource_change.
 
-EXAMPLES = r"""
-- name: Arrange the outputs
-  ansible.builtin.set_fact:
-    quoin_stack: "{{ outputs | quoin.fargate.stack_outputs(quoin_model) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: cluster_name, cluster_arn, log_group_name, execution_role_arn, data_key_arn, backup_bucket,
-    subnet_ids, services (name to security_group_id and task_role_arn), file_systems (name to id and arn),
-    target_group_arn and load_balancer_dns_name when the environment has a load balancer.
-  type: dict
+This file holds several filters, so each is documented in its own file next to it (stack_outputs.yml, ...).
 """
 
 from ansible.errors import AnsibleFilterError
