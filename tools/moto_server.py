@@ -10,6 +10,7 @@ apply what a template or request already says; none of them changes what our cod
 import sys
 
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.ecs.models import Cluster
 from moto.ecs.models import ecs_backends
@@ -123,6 +124,21 @@ def log_group_update(cls, original_resource, new_resource_name, cloudformation_j
 
 
 LogGroup.update_from_cloudformation_json = classmethod(log_group_update)
+
+
+# DeletionPolicy RetainExceptOnCreate: AWS keeps such resources when a stack is deleted (and deletes
+# them only when it rolls back a failed creation); moto deletes them.
+_resource_map_delete = ResourceMap.delete
+
+
+def resource_map_delete(self):
+    for resource in self._resource_json_map.values():
+        if resource.get("DeletionPolicy") == "RetainExceptOnCreate":
+            resource["DeletionPolicy"] = "Retain"
+    return _resource_map_delete(self)
+
+
+ResourceMap.delete = resource_map_delete
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

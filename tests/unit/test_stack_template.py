@@ -96,7 +96,9 @@ def test_data_is_encrypted_and_kept(default):
     file_system = default["FileSystemCms"]
     assert file_system["Properties"]["Encrypted"] is True
     for name in ("FileSystemCms", "LogGroup", "BackupBucket", "DataKey"):
-        assert default[name]["DeletionPolicy"] == "Retain", name
+        # Kept when the stack is deleted; deleted only when a failed first creation rolls back, so a
+        # retry does not collide with what the failed attempt left (the log group has a fixed name).
+        assert default[name]["DeletionPolicy"] == "RetainExceptOnCreate", name
         assert default[name]["UpdateReplacePolicy"] == "Retain", name
     assert default["LogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
     assert default["DataKey"]["Properties"]["EnableKeyRotation"] is True
