@@ -232,6 +232,7 @@ def env(_args) -> int:
         return 1
     print(f"export AWS_ENDPOINT_URL={state['endpoint']}")
     print(f"export AWS_REGION={state['region']}")
+    print(f"export AWS_DEFAULT_REGION={state['region']}")
     print("export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing}")
     print("export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}")
     return 0

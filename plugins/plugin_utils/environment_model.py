@@ -14,6 +14,8 @@ SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+OCTAL_PERMISSIONS = re.compile(r"^[0-7]{3,4}$")
+MAX_POSIX_ID = 4294967295
 ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (
@@ -75,6 +77,38 @@ def _unique_names(problems, where, items, pattern, what):
             problems.append(f"{where}[{index}].name: {what} {name!r} is defined twice")
         names.append(name)
     return names
+
+
+def _normalize_volume(problems, where, environment, service, volume):
+    """Fill in a volume's access point (owner, root directory, permissions) and check it.
+
+    Each volume gets its own access point, named <environment>-<service>-<volume>, whose root
+    directory EFS creates on first mount with the owner and permissions given here: without that
+    CreationInfo the first mount fails on ownership.
+    """
+    volume["read_only"] = bool(volume.get("read_only", False))
+    path = volume.get("path")
+    if not isinstance(path, str) or not path.startswith("/") or path == "/":
+        problems.append(f"{where}.path: {path!r} must be an absolute path in the container, not /")
+    for key, default in (("uid", 1000), ("gid", None)):
+        value = _as_int(volume.get(key))
+        if value is None:
+            value = volume["uid"] if default is None else default
+        if not _is_int(value) or not 0 <= value <= MAX_POSIX_ID:
+            problems.append(f"{where}.{key}: {value!r} is not a POSIX ID (0 to {MAX_POSIX_ID})")
+        volume[key] = value
+    root = volume.get("root_directory") or f"/{service.get('name')}/{volume.get('name')}"
+    if not isinstance(root, str) or not root.startswith("/") or root.rstrip("/") == "" or len(root) > 100:
+        problems.append(
+            f"{where}.root_directory: {root!r} must be an absolute directory other than / (at most 100 characters): "
+            "an access point at the root would expose every other volume of the file system"
+        )
+    volume["root_directory"] = root
+    permissions = str(volume.get("permissions") or "0750")
+    if not OCTAL_PERMISSIONS.match(permissions):
+        problems.append(f"{where}.permissions: {permissions!r} is not octal permissions such as '0750'")
+    volume["permissions"] = permissions
+    volume["access_point_name"] = f"{environment}-{service.get('name')}-{volume.get('name')}"
 
 
 def normalize_environment(raw):
@@ -156,8 +190,8 @@ def normalize_environment(raw):
                     f"{where}.volumes[{v_index}].file_system: {volume.get('file_system')!r} "
                     "is not a file system in quoin_file_systems"
                 )
-        for volume in volumes:
-            volume["read_only"] = bool(volume.get("read_only", False))
+        for v_index, volume in enumerate(volumes):
+            _normalize_volume(problems, f"{where}.volumes[{v_index}]", environment, svc, volume)
         svc["volumes"] = volumes
         mounted = [v for v in volumes if v.get("file_system") in fs_names]
         svc["file_systems"] = sorted({v["file_system"] for v in mounted})

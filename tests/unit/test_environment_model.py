@@ -20,7 +20,7 @@ VALID = {
     "file_systems": [{"name": "cms"}],
     "services": [
         {"name": "site", "port": 3000},
-        {"name": "cms", "port": 8080, "volumes": [{"name": "data", "file_system": "cms"}]},
+        {"name": "cms", "port": 8080, "volumes": [{"name": "data", "file_system": "cms", "path": "/mesh/data"}]},
         {"name": "proxy", "port": 80, "talks_to": ["site", "cms"]},
     ],
 }
@@ -56,6 +56,28 @@ def test_services_learn_who_reaches_them_and_what_they_mount():
     assert services["cms"]["writes_to"] == ["cms"]
     assert services["cms"]["volumes"][0]["read_only"] is False
     assert services["site"]["file_systems"] == []
+
+
+def test_volumes_get_an_access_point_with_defaults():
+    volume = normalize_environment(model())["services"][1]["volumes"][0]
+    assert volume == {
+        "name": "data",
+        "file_system": "cms",
+        "path": "/mesh/data",
+        "read_only": False,
+        "uid": 1000,
+        "gid": 1000,
+        "root_directory": "/cms/data",
+        "permissions": "0750",
+        "access_point_name": "prod-cms-data",
+    }
+
+
+def test_the_group_defaults_to_the_user():
+    raw = model()
+    raw["services"][1]["volumes"][0].update(uid="999", root_directory="/mesh", permissions="755")
+    volume = normalize_environment(raw)["services"][1]["volumes"][0]
+    assert (volume["uid"], volume["gid"], volume["root_directory"], volume["permissions"]) == (999, 999, "/mesh", "755")
 
 
 def test_read_only_volumes_grant_no_write():
@@ -124,9 +146,21 @@ def test_bad_values_name_their_variable(changes, variable):
         (0, {"port": True}, "quoin_services[0].port"),
         (2, {"talks_to": ["site", "search"]}, "quoin_services[2].talks_to"),
         (2, {"talks_to": ["proxy"]}, "quoin_services[2].talks_to"),
-        (1, {"volumes": [{"name": "data", "file_system": "media"}]}, "quoin_services[1].volumes[0].file_system"),
-        (1, {"volumes": [{"name": "a", "file_system": "cms"}, {"name": "a", "file_system": "cms"}]},
+        (1, {"volumes": [{"name": "data", "file_system": "media", "path": "/d"}]}, "quoin_services[1].volumes[0].file_system"),
+        (1, {"volumes": [{"name": "a", "file_system": "cms", "path": "/a"}, {"name": "a", "file_system": "cms", "path": "/b"}]},
          "quoin_services[1].volumes[1].name"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms"}]}, "quoin_services[1].volumes[0].path"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "relative"}]}, "quoin_services[1].volumes[0].path"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "uid": -1}]}, "quoin_services[1].volumes[0].uid"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "uid": 4294967296}]},
+         "quoin_services[1].volumes[0].uid"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "gid": "staff"}]}, "quoin_services[1].volumes[0].gid"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "root_directory": "/"}]},
+         "quoin_services[1].volumes[0].root_directory"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "root_directory": "data"}]},
+         "quoin_services[1].volumes[0].root_directory"),
+        (1, {"volumes": [{"name": "data", "file_system": "cms", "path": "/d", "permissions": "0800"}]},
+         "quoin_services[1].volumes[0].permissions"),
     ],
 )
 def test_bad_services_name_their_path(index, change, variable):

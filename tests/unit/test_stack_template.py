@@ -7,6 +7,7 @@ network IDs come as extra vars, so no emulator is needed.
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ NETWORK = {
 def render(tmp_path_factory, variant=None):
     dest = tmp_path_factory.mktemp("cfn") / "stack.cfn.yml"
     command = [
-        "ansible-playbook", str(REPO / "tests/lint/render_stack_template.yml"), "-i", str(REPO / "inventories/local"),
+        str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "tests/lint/render_stack_template.yml"), "-i", str(REPO / "inventories/local"),
         "-e", json.dumps(NETWORK), "-e", f"render_dest={dest}",
     ]
     if variant:

@@ -1,0 +1,390 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the quoin.fargate collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: efs_access_point
+version_added: 0.1.0
+short_description: Manage Amazon EFS access points
+description:
+  - Creates, updates (tags) and deletes Amazon EFS access points.
+  - An access point is identified by its C(Name) tag within a file system (O(name) and O(file_system_id)),
+    or by its ID (O(access_point_id)).
+  - Neither amazon.aws nor community.aws has a module for EFS access points; this one follows their conventions.
+  - The POSIX user and the root directory of an access point are fixed when it is created. Asking for
+    different ones fails with a message saying what differs, unless O(replace=true), which creates a new
+    access point (a new ID and ARN) and deletes the old one. Task definitions that mount the old access
+    point must then be registered again; the quoin.fargate ecs role does this.
+author:
+  - Quoin
+options:
+  state:
+    description:
+      - Whether the access point should exist.
+    type: str
+    choices: ['present', 'absent']
+    default: present
+  name:
+    description:
+      - The access point's C(Name) tag, unique within the file system.
+      - Required unless O(access_point_id) is given.
+    type: str
+  access_point_id:
+    description:
+      - The access point's ID (C(fsap-...)), as an alternative to O(name).
+      - An access point cannot be created with a chosen ID; with O(state=present) it must exist.
+    type: str
+  file_system_id:
+    description:
+      - The file system the access point belongs to (C(fs-...)).
+      - Required with O(name).
+    type: str
+  posix_user:
+    description:
+      - The POSIX identity every request through the access point uses, whatever the client's own.
+      - Fixed at creation (see O(replace)). Not compared when omitted.
+    type: dict
+    suboptions:
+      uid:
+        description: User ID, 0 to 4294967295.
+        type: int
+        required: true
+      gid:
+        description: Group ID, 0 to 4294967295.
+        type: int
+        required: true
+      secondary_gids:
+        description: Secondary group IDs.
+        type: list
+        elements: int
+  root_directory:
+    description:
+      - The directory clients see as the root of the file system.
+      - Fixed at creation (see O(replace)). Not compared when omitted.
+    type: dict
+    suboptions:
+      path:
+        description: Absolute path of the directory on the file system, at most 100 characters.
+        type: str
+        required: true
+      creation_info:
+        description:
+          - Owner and permissions EFS gives the directory when it creates it on first use. Without it, a
+            directory that does not exist yet makes every mount through the access point fail.
+        type: dict
+        suboptions:
+          owner_uid:
+            description: Owner user ID.
+            type: int
+            required: true
+          owner_gid:
+            description: Owner group ID.
+            type: int
+            required: true
+          permissions:
+            description: Octal permissions, for example C("0750").
+            type: str
+            required: true
+  replace:
+    description:
+      - When the existing access point has another POSIX user or root directory than asked, create a new
+        one and delete the old one instead of failing.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the access point is available (or, when deleting, gone).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait.
+    type: int
+    default: 120
+notes:
+  - Check mode predicts the result without writing; a predicted new access point has no ID or ARN yet.
+  - Diff mode shows the access point before and after.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Ensure the CMS data access point, owned by the Mesh user
+  quoin.fargate.efs_access_point:
+    file_system_id: fs-0123456789abcdef0
+    name: prod-cms-data
+    posix_user:
+      uid: 1000
+      gid: 1000
+    root_directory:
+      path: /cms/data
+      creation_info:
+        owner_uid: 1000
+        owner_gid: 1000
+        permissions: "0750"
+    tags:
+      quoin:environment: prod
+  register: access_point
+
+- name: Move the data to another root directory (a new access point replaces the old one)
+  quoin.fargate.efs_access_point:
+    file_system_id: fs-0123456789abcdef0
+    name: prod-cms-data
+    posix_user: {uid: 1000, gid: 1000}
+    root_directory:
+      path: /mesh/data
+      creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
+    replace: true
+
+- name: Delete an access point by its ID
+  quoin.fargate.efs_access_point:
+    access_point_id: fsap-0123456789abcdef0
+    state: absent
+"""
+
+RETURN = r"""
+access_point:
+  description: The access point after the change (predicted in check mode); empty once deleted.
+  returned: always
+  type: dict
+  contains:
+    access_point_id:
+      description: The ID; absent for an access point check mode predicts.
+      type: str
+      sample: fsap-0123456789abcdef0
+    access_point_arn:
+      description: The ARN; absent for an access point check mode predicts.
+      type: str
+      sample: arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-0123456789abcdef0
+    file_system_id:
+      description: The file system.
+      type: str
+      sample: fs-0123456789abcdef0
+    name:
+      description: The C(Name) tag.
+      type: str
+      sample: prod-cms-data
+    posix_user:
+      description: The POSIX identity of every request through the access point.
+      type: dict
+      sample: {"uid": 1000, "gid": 1000}
+    root_directory:
+      description: The root directory and how EFS creates it.
+      type: dict
+      sample: {"path": "/cms/data", "creation_info": {"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"}}
+    tags:
+      description: The tags, as a dict.
+      type: dict
+      sample: {"Name": "prod-cms-data", "quoin:environment": "prod"}
+    life_cycle_state:
+      description: C(creating), C(available), C(updating), C(deleting), C(deleted) or C(error).
+      type: str
+      sample: available
+    owner_id:
+      description: The account that owns the access point.
+      type: str
+      sample: "123456789012"
+replaced_access_point_id:
+  description: The ID of the access point O(replace=true) deleted.
+  returned: when an access point was replaced
+  type: str
+  sample: fsap-0fedcba9876543210
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import AnsibleEFSError
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import access_point_request
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import create_access_point
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import delete_access_point
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import describe_access_points
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import fixed_differences
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import normalize_access_point
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import tag_resource
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import untag_resource
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import validate_access_point_params
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import wait_for_access_point
+
+
+def find_access_point(client, module):
+    """The existing access point the parameters identify, or None."""
+    params = module.params
+    if params["access_point_id"]:
+        found = describe_access_points(client, access_point_id=params["access_point_id"])
+    else:
+        found = [
+            ap
+            for ap in describe_access_points(client, file_system_id=params["file_system_id"])
+            if normalize_access_point(ap)["name"] == params["name"] and ap.get("LifeCycleState") not in ("deleting", "deleted")
+        ]
+    if len(found) > 1:
+        ids = ", ".join(sorted(ap["AccessPointId"] for ap in found))
+        module.fail_json(
+            msg=f"{len(found)} access points are named {params['name']} in {params['file_system_id']} ({ids}): "
+            "give access_point_id, or delete the extra ones"
+        )
+    return found[0] if found else None
+
+
+def desired_tags(module):
+    """The tags to manage: the user's (None = leave them alone) with the Name tag that identifies it."""
+    tags = module.params["tags"]
+    if module.params["name"] is None:
+        return tags
+    return dict(tags or {}, Name=module.params["name"])
+
+
+def predicted(module, current=None):
+    """What the access point will look like, for check mode: a new one as requested, or the current
+    one with its tags changed."""
+    if not current:
+        return normalize_access_point(dict(access_point_request(module.params), LifeCycleState="available"))
+    result = dict(current)
+    to_set, to_unset = compare_aws_tags(current["tags"], desired_tags(module), module.params["purge_tags"])
+    result["tags"] = {k: v for k, v in dict(current["tags"], **to_set).items() if k not in to_unset}
+    result["name"] = result["tags"].get("Name")
+    return result
+
+
+def create(client, module, result):
+    request = access_point_request(module.params)
+    result["changed"] = True
+    if module.check_mode:
+        return predicted(module)
+    created = create_access_point(client, **request)
+    if module.params["wait"]:
+        wait_for_access_point(client, created["AccessPointId"], "available", module.params["wait_timeout"])
+        return normalize_access_point(describe_access_points(client, access_point_id=created["AccessPointId"])[0])
+    return normalize_access_point(created)
+
+
+def update_tags(client, module, current, result):
+    tags = desired_tags(module)
+    if tags is None:
+        return current
+    to_set, to_unset = compare_aws_tags(current["tags"], tags, module.params["purge_tags"])
+    if not to_set and not to_unset:
+        return current
+    result["changed"] = True
+    if module.check_mode:
+        return predicted(module, current)
+    if to_unset:
+        untag_resource(client, current["access_point_id"], to_unset)
+    if to_set:
+        tag_resource(client, current["access_point_id"], to_set)
+    return normalize_access_point(describe_access_points(client, access_point_id=current["access_point_id"])[0])
+
+
+def ensure_present(client, module, existing, result):
+    if existing is None:
+        if module.params["access_point_id"]:
+            module.fail_json(msg=f"access point {module.params['access_point_id']} does not exist; give name and file_system_id to create one")
+        return create(client, module, result)
+    current = normalize_access_point(existing)
+    differences = fixed_differences(current, module.params)
+    if not differences:
+        return update_tags(client, module, current, result)
+    if not module.params["replace"]:
+        module.fail_json(
+            msg=(
+                f"access point {current['name'] or current['access_point_id']} ({current['access_point_id']}) cannot change "
+                + "; ".join(differences)
+                + ": the POSIX user and root directory are fixed when an access point is created. "
+                "Set replace=true to create a new access point (new ID) and delete this one; "
+                "task definitions that mount it must then be registered again."
+            ),
+            access_point=current,
+        )
+    module.params["file_system_id"] = module.params["file_system_id"] or current["file_system_id"]
+    module.params["name"] = module.params["name"] or current["name"]
+    new = create(client, module, result)
+    result["replaced_access_point_id"] = current["access_point_id"]
+    if not module.check_mode:
+        delete_access_point(client, current["access_point_id"])
+        if module.params["wait"]:
+            wait_for_access_point(client, current["access_point_id"], "deleted", module.params["wait_timeout"])
+    return new
+
+
+def ensure_absent(client, module, existing, result):
+    if existing is None:
+        return {}
+    result["changed"] = True
+    if not module.check_mode:
+        delete_access_point(client, existing["AccessPointId"])
+        if module.params["wait"]:
+            wait_for_access_point(client, existing["AccessPointId"], "deleted", module.params["wait_timeout"])
+    return {}
+
+
+def main():
+    id_spec = dict(type="int", required=True)
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str"),
+        access_point_id=dict(type="str"),
+        file_system_id=dict(type="str"),
+        posix_user=dict(
+            type="dict",
+            options=dict(uid=id_spec, gid=id_spec, secondary_gids=dict(type="list", elements="int")),
+        ),
+        root_directory=dict(
+            type="dict",
+            options=dict(
+                path=dict(type="str", required=True),
+                creation_info=dict(
+                    type="dict",
+                    options=dict(owner_uid=id_spec, owner_gid=id_spec, permissions=dict(type="str", required=True)),
+                ),
+            ),
+        ),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        replace=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_one_of=[["name", "access_point_id"]],
+        mutually_exclusive=[["name", "access_point_id"]],
+        required_by={"name": "file_system_id"},
+    )
+    problems = validate_access_point_params(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
+    client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+    result = dict(changed=False)
+    try:
+        existing = find_access_point(client, module)
+        before = normalize_access_point(existing)
+        if module.params["state"] == "present":
+            after = ensure_present(client, module, existing, result)
+        else:
+            after = ensure_absent(client, module, existing, result)
+    except AnsibleEFSError as e:
+        module.fail_json_aws_error(e)
+
+    result["access_point"] = after
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
