@@ -1,5 +1,5 @@
-"""site.yml against the local AWS: from empty, again (no change), in check mode (no change), and refused
-when the inventory is bad; the stack's resources are read back through the AWS API."""
+"""site.yml against the local AWS: from empty, again (no change), in check mode (no change); the
+stack's resources and the access points are read back through the AWS API."""
 
 import json
 
@@ -131,45 +131,56 @@ def test_a_changed_value_is_previewed_then_applied(deployed, playbook, aws):
     assert back.returncode == 0 and back.changed == 1
 
 
-def snapshot(aws):
-    """What a run could have created, enough to see that a refused run created nothing."""
-    return {
-        "stacks": [s["StackName"] for s in aws("cloudformation").describe_stacks()["Stacks"]],
-        "security_groups": sorted(g["GroupId"] for g in aws("ec2").describe_security_groups()["SecurityGroups"]),
-        "file_systems": [f["FileSystemId"] for f in aws("efs").describe_file_systems()["FileSystems"]],
-        "log_groups": [g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]],
-        "buckets": [b["Name"] for b in aws("s3").list_buckets()["Buckets"]],
-        "clusters": aws("ecs").list_clusters()["clusterArns"],
+def test_every_volume_has_its_access_point_with_creation_info(deployed, aws):
+    _, outputs = deployed
+    access_points = aws("efs").describe_access_points(FileSystemId=outputs["FileSystemCmsId"])["AccessPoints"]
+    assert len(access_points) == 1
+    access_point = access_points[0]
+    tags = {t["Key"]: t["Value"] for t in access_point["Tags"]}
+    assert tags == {"Name": "local-cms-data", "quoin:environment": "local", "quoin:service": "cms", "quoin:volume": "data"}
+    assert access_point["PosixUser"] == {"Uid": 1000, "Gid": 1000}
+    assert access_point["RootDirectory"] == {
+        "Path": "/cms/data",
+        "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "0750"},
     }
+    assert access_point["LifeCycleState"] == "available"
 
 
-@pytest.mark.parametrize(
-    "extra, variable",
-    [
-        ({"quoin_subnet_ids": []}, "quoin_subnet_ids"),
-        ({"quoin_vpc_id": "vpc-nope"}, "quoin_vpc_id"),
-        ({"quoin_entry_service": "gateway"}, "quoin_entry_service"),
-        ({"quoin_log_retention_days": 10}, "quoin_log_retention_days"),
-    ],
-)
-def test_a_bad_inventory_fails_before_any_aws_call(empty_aws, playbook, aws, extra, variable):
-    before = snapshot(aws)
-    run = playbook("site.yml", "-i", "local", "-e", json.dumps(extra))
-    assert run.returncode != 0
-    assert f"{variable}:" in run.output, run.output[-3000:]
-    assert "Deploy the base stack" not in run.output
-    assert snapshot(aws) == before
+def test_the_file_system_admits_only_the_cms_through_its_access_point_over_tls(deployed, aws):
+    _, outputs = deployed
+    efs = aws("efs")
+    policy = json.loads(efs.describe_file_system_policy(FileSystemId=outputs["FileSystemCmsId"])["Policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["DenyWithoutTLS"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statements["DenyWithoutTLS"]["Effect"] == "Deny"
+    access_point_arn = efs.describe_access_points(FileSystemId=outputs["FileSystemCmsId"])["AccessPoints"][0]["AccessPointArn"]
+    allow = statements["CmsMountsThroughItsAccessPoints"]
+    assert allow["Principal"] == {"AWS": outputs["ServiceCmsTaskRoleArn"]}
+    assert allow["Condition"]["ArnEquals"] == {"elasticfilesystem:AccessPointArn": [access_point_arn]}
+    assert statements["DenyOutsideTheAccessPoints"]["Condition"] == {
+        "ArnNotEquals": {"elasticfilesystem:AccessPointArn": [access_point_arn]}
+    }
+    assert [s["Sid"] for s in policy["Statement"] if s["Effect"] == "Allow"] == ["CmsMountsThroughItsAccessPoints"]
 
 
-def test_a_missing_variable_is_named(empty_aws, playbook, aws):
-    before = snapshot(aws)
-    run = playbook("site.yml", "-i", "local", "-e", '{"quoin_services": [{"name": "site"}]}')
-    assert run.returncode != 0
-    assert "port" in run.output and "quoin_services" in run.output, run.output[-3000:]
-    assert snapshot(aws) == before
-
-
-def test_the_production_placeholders_are_refused(playbook):
-    run = playbook("site.yml", "-i", "prod")
-    assert run.returncode != 0
-    assert "quoin_vpc_id: 'REPLACE-with-the-vpc-id' is not a VPC ID" in run.output, run.output[-3000:]
+def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, playbook, aws):
+    _, outputs = deployed
+    without_volumes = {
+        "quoin_services": [
+            {"name": "site", "port": 3000},
+            {"name": "cms", "port": 8080},
+            {"name": "proxy", "port": 80, "talks_to": ["site", "cms"]},
+        ]
+    }
+    run = playbook("site.yml", "-i", "local", "-e", json.dumps(without_volumes))
+    try:
+        assert run.returncode == 0, run.output[-3000:]
+        assert "Not in the inventory any more, kept with their data: local-cms-data fsap-" in run.output
+        names = [
+            {t["Key"]: t["Value"] for t in ap["Tags"]}["Name"]
+            for ap in aws("efs").describe_access_points(FileSystemId=outputs["FileSystemCmsId"])["AccessPoints"]
+        ]
+        assert names == ["local-cms-data"]
+    finally:
+        restored = playbook("site.yml", "-i", "local")
+        assert restored.returncode == 0, restored.output[-3000:]

@@ -1,0 +1,133 @@
+"""The efs role's filters: one access point per volume, and a file system policy that admits each
+service only through its own access points, over TLS, without root."""
+
+import copy
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.quoin.fargate.plugins.filter.efs import access_point_index
+from ansible_collections.quoin.fargate.plugins.filter.efs import access_point_requests
+from ansible_collections.quoin.fargate.plugins.filter.efs import file_system_policy
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
+
+from .test_environment_model import VALID
+
+FS_ARN = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-1"
+MEDIA_ARN = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-2"
+ROLES = {name: f"arn:aws:iam::123456789012:role/{name}" for name in ("site", "cms", "proxy")}
+
+
+@pytest.fixture
+def model():
+    raw = copy.deepcopy(VALID)
+    raw["file_systems"].append({"name": "media"})
+    raw["services"][0]["volumes"] = [{"name": "media", "file_system": "media", "path": "/srv/media", "read_only": True}]
+    raw["services"][1]["volumes"].append({"name": "uploads", "file_system": "media", "path": "/mesh/uploads", "uid": 2000})
+    return normalize_environment(raw)
+
+
+@pytest.fixture
+def stack():
+    return {
+        "file_systems": {"cms": {"id": "fs-1", "arn": FS_ARN}, "media": {"id": "fs-2", "arn": MEDIA_ARN}},
+        "services": {name: {"task_role_arn": arn} for name, arn in ROLES.items()},
+    }
+
+
+def ap_arn(name):
+    return f"arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-{name}"
+
+
+@pytest.fixture
+def access_points(model, stack):
+    results = [
+        {"item": request, "access_point": {"access_point_id": f"fsap-{request['name']}", "access_point_arn": ap_arn(request["name"])}}
+        for request in access_point_requests(model, stack)
+    ]
+    return access_point_index(results)
+
+
+def test_one_request_per_volume_with_creation_info(model, stack):
+    requests = access_point_requests(model, stack)
+    assert [(r["service"], r["volume"], r["file_system_id"], r["name"]) for r in requests] == [
+        ("site", "media", "fs-2", "prod-site-media"),
+        ("cms", "data", "fs-1", "prod-cms-data"),
+        ("cms", "uploads", "fs-2", "prod-cms-uploads"),
+    ]
+    uploads = requests[2]
+    assert uploads["posix_user"] == {"uid": 2000, "gid": 2000}
+    assert uploads["root_directory"] == {
+        "path": "/cms/uploads",
+        "creation_info": {"owner_uid": 2000, "owner_gid": 2000, "permissions": "0750"},
+    }
+    assert uploads["tags"] == {"quoin:environment": "prod", "quoin:service": "cms", "quoin:volume": "uploads"}
+
+
+def test_a_file_system_missing_from_the_stack_is_named(model, stack):
+    del stack["file_systems"]["media"]
+    with pytest.raises(AnsibleFilterError, match="no file system 'media'"):
+        access_point_requests(model, stack)
+
+
+def test_results_are_indexed_by_service_and_volume(access_points):
+    assert access_points["cms"]["uploads"] == {
+        "id": "fsap-prod-cms-uploads",
+        "arn": ap_arn("prod-cms-uploads"),
+        "name": "prod-cms-uploads",
+        "file_system": "media",
+        "file_system_id": "fs-2",
+    }
+    assert set(access_points) == {"site", "cms"}
+
+
+def test_predicted_access_points_have_no_id(model, stack):
+    results = [{"item": r, "access_point": {"name": r["name"]}} for r in access_point_requests(model, stack)]
+    assert access_point_index(results)["cms"]["data"]["id"] is None
+
+
+def statements(policy):
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def test_every_policy_refuses_plain_nfs_and_root(model, stack, access_points):
+    for name, arn in (("cms", FS_ARN), ("media", MEDIA_ARN)):
+        policy = statements(file_system_policy(name, model, stack, access_points))
+        assert policy["DenyWithoutTLS"] == {
+            "Sid": "DenyWithoutTLS", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        assert policy["DenyRootAccess"]["Action"] == "elasticfilesystem:ClientRootAccess"
+        assert "Condition" not in policy["DenyRootAccess"]
+
+
+def test_each_service_mounts_only_through_its_own_access_points(model, stack, access_points):
+    policy = statements(file_system_policy("media", model, stack, access_points))
+    site = policy["SiteMountsThroughItsAccessPoints"]
+    assert site["Principal"] == {"AWS": ROLES["site"]}
+    assert site["Action"] == ["elasticfilesystem:ClientMount"]
+    assert site["Condition"]["ArnEquals"] == {"elasticfilesystem:AccessPointArn": [ap_arn("prod-site-media")]}
+    assert site["Condition"]["Bool"] == {"elasticfilesystem:AccessedViaMountTarget": "true"}
+    cms = policy["CmsMountsThroughItsAccessPoints"]
+    assert cms["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert cms["Condition"]["ArnEquals"] == {"elasticfilesystem:AccessPointArn": [ap_arn("prod-cms-uploads")]}
+    assert "ProxyMountsThroughItsAccessPoints" not in policy
+
+
+def test_nothing_mounts_outside_the_access_points_or_writes_through_read_only_ones(model, stack, access_points):
+    policy = statements(file_system_policy("media", model, stack, access_points))
+    outside = policy["DenyOutsideTheAccessPoints"]
+    assert outside["Effect"] == "Deny" and outside["Principal"] == {"AWS": "*"}
+    assert outside["Condition"] == {
+        "ArnNotEquals": {"elasticfilesystem:AccessPointArn": [ap_arn("prod-site-media"), ap_arn("prod-cms-uploads")]}
+    }
+    read_only = policy["DenyWritesThroughReadOnlyAccessPoints"]
+    assert read_only["Action"] == "elasticfilesystem:ClientWrite"
+    assert read_only["Condition"] == {"ArnEquals": {"elasticfilesystem:AccessPointArn": [ap_arn("prod-site-media")]}}
+    assert "DenyWritesThroughReadOnlyAccessPoints" not in statements(file_system_policy("cms", model, stack, access_points))
+
+
+def test_an_unused_file_system_still_refuses_plain_nfs(model, stack, access_points):
+    model["services"] = [s for s in model["services"] if s["name"] == "proxy"]
+    policy = statements(file_system_policy("cms", model, stack, {}))
+    assert set(policy) == {"DenyWithoutTLS", "DenyRootAccess"}
