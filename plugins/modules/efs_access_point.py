@@ -19,7 +19,7 @@ description:
     access point (a new ID and ARN) and deletes the old one. Task definitions that mount the old access
     point must then be registered again; the quoin.fargate ecs role does this.
 author:
-  - Quoin
+  - Quoin (@quoininc)
 options:
   state:
     description:
@@ -114,8 +114,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 attributes:
   check_mode:
+    description: Can run in check mode and predict the result without changing anything.
     support: full
   diff_mode:
+    description: Returns the resource before and after the change (or the predicted change in check mode).
     support: full
 """
 

@@ -13,7 +13,7 @@ description:
   - Lists the access points of a file system, or one access point by its ID or name, optionally only
     those carrying all the given tags.
 author:
-  - Quoin
+  - Quoin (@quoininc)
 options:
   file_system_id:
     description:
@@ -41,6 +41,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 attributes:
   check_mode:
+    description: Can run in check mode and predict the result without changing anything.
     support: full
 """
 

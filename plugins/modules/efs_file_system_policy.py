@@ -15,7 +15,7 @@ description:
     policies, not as text, so the order of statements or actions and single values written as lists
     do not count as changes.
 author:
-  - Quoin
+  - Quoin (@quoininc)
 options:
   file_system_id:
     description:
@@ -45,8 +45,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 attributes:
   check_mode:
+    description: Can run in check mode and predict the result without changing anything.
     support: full
   diff_mode:
+    description: Returns the resource before and after the change (or the predicted change in check mode).
     support: full
 """
 

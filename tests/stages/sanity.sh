@@ -26,6 +26,13 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/quoin-fargate-sanity.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 ANSIBLE_COLLECTIONS_PATH=$work ansible-galaxy collection install --no-deps -p "$work" "$tarball"
+# ansible-test finds dependencies (module_utils, doc fragments) only beside the collection under test:
+# link the ones the pinned ansible package bundles.
+bundled=$(python -c 'import ansible, pathlib; print(pathlib.Path(ansible.__file__).parent.parent / "ansible_collections")')
+for dependency in amazon/aws community/aws; do
+  mkdir -p "$work/ansible_collections/${dependency%/*}"
+  ln -s "$bundled/$dependency" "$work/ansible_collections/$dependency"
+done
 
 # ansible-test gives every sanity test its own virtual environment with pinned requirements from PyPI,
 # cached under ~/.ansible/test. HOME points into .cache/ (git-ignored) so that cache belongs to this
