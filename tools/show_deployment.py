@@ -30,6 +30,19 @@ def main(argv=None) -> int:
     width = max((len(key) for key, _ in outputs), default=0)
     for key, value in outputs:
         print(f"  {key:<{width}}  {value}")
+
+    efs = session.client("efs")
+    file_systems = [value for key, value in outputs if key.startswith("FileSystem") and key.endswith("Id")]
+    access_points = [ap for fs in file_systems for ap in efs.describe_access_points(FileSystemId=fs)["AccessPoints"]]
+    print(f"\nAccess points: {len(access_points)}")
+    for ap in sorted(access_points, key=lambda ap: ap.get("Name", "")):
+        user = ap.get("PosixUser", {})
+        root = ap.get("RootDirectory", {})
+        print(
+            f"  {ap.get('Name', '(no name)'):<24} {ap['AccessPointId']:<22} {ap['FileSystemId']:<14} "
+            f"{root.get('Path', '/'):<16} uid={user.get('Uid')} gid={user.get('Gid')} "
+            f"{root.get('CreationInfo', {}).get('Permissions', '-')}  {ap['LifeCycleState']}"
+        )
     return 0
 
 
