@@ -13,6 +13,8 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.ecs.models import Cluster
+from moto.efs.exceptions import FileSystemNotFound
+from moto.efs.responses import EFSResponse
 from moto.ecs.models import ecs_backends
 from moto.logs.models import LogGroup
 from moto.logs.models import logs_backends
@@ -139,6 +141,19 @@ def resource_map_delete(self):
 
 
 ResourceMap.delete = resource_map_delete
+
+
+# DeleteFileSystemPolicy: AWS removes a file system's policy; moto does not implement the call (500).
+def delete_file_system_policy(self):
+    file_system_id = self._get_param("FileSystemId")
+    file_system = self.efs_backend.file_systems_by_id.get(file_system_id)
+    if file_system is None:
+        raise FileSystemNotFound(file_system_id)
+    file_system.file_system_policy = None
+    return "{}", {"Content-Type": "application/json"}
+
+
+EFSResponse.delete_file_system_policy = delete_file_system_policy
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -241,21 +241,26 @@ def find_access_point(client, module):
     return found[0] if found else None
 
 
-def desired_tags(module):
-    """The tags to manage: the user's (None = leave them alone) with the Name tag that identifies it."""
+def desired_tags(module, current=None):
+    """The tags to manage, or None to leave them alone (no tags given). The Name tag that identifies
+    the access point is always kept: the one asked for, or the current one when found by ID."""
     tags = module.params["tags"]
-    if module.params["name"] is None:
-        return tags
-    return dict(tags or {}, Name=module.params["name"])
+    if tags is None:
+        return None
+    name = module.params["name"] or (current or {}).get("tags", {}).get("Name")
+    return dict(tags, Name=name) if name else dict(tags)
 
 
 def predicted(module, current=None):
     """What the access point will look like, for check mode: a new one as requested, or the current
     one with its tags changed."""
     if not current:
-        return normalize_access_point(dict(access_point_request(module.params), LifeCycleState="available"))
+        # AWS reports a root directory of "/" when none is given.
+        request = dict(access_point_request(module.params), LifeCycleState="available")
+        request.setdefault("RootDirectory", {"Path": "/"})
+        return normalize_access_point(request)
     result = dict(current)
-    to_set, to_unset = compare_aws_tags(current["tags"], desired_tags(module), module.params["purge_tags"])
+    to_set, to_unset = compare_aws_tags(current["tags"], desired_tags(module, current), module.params["purge_tags"])
     result["tags"] = {k: v for k, v in dict(current["tags"], **to_set).items() if k not in to_unset}
     result["name"] = result["tags"].get("Name")
     return result
@@ -274,7 +279,7 @@ def create(client, module, result):
 
 
 def update_tags(client, module, current, result):
-    tags = desired_tags(module)
+    tags = desired_tags(module, current)
     if tags is None:
         return current
     to_set, to_unset = compare_aws_tags(current["tags"], tags, module.params["purge_tags"])
@@ -312,6 +317,9 @@ def ensure_present(client, module, existing, result):
         )
     module.params["file_system_id"] = module.params["file_system_id"] or current["file_system_id"]
     module.params["name"] = module.params["name"] or current["name"]
+    if module.params["tags"] is None:
+        # The replacement carries the tags of the access point it replaces.
+        module.params["tags"] = {key: value for key, value in current["tags"].items() if key != "Name"}
     new = create(client, module, result)
     result["replaced_access_point_id"] = current["access_point_id"]
     if not module.check_mode:

@@ -44,10 +44,16 @@ class EfsFileSystem:
         file_systems = self.efs.describe_file_systems()["FileSystems"]
         if self.file_system_id not in [fs["FileSystemId"] for fs in file_systems]:
             return [f"file system {self.file_system_id} was deleted by the target"]
-        return [
+        left = [
             f"access point {ap['AccessPointId']} ({ap.get('Name')}) on {self.file_system_id}"
             for ap in self.access_points()
         ]
+        try:
+            self.efs.describe_file_system_policy(FileSystemId=self.file_system_id)
+            left.append(f"a file system policy on {self.file_system_id}")
+        except self.efs.exceptions.PolicyNotFound:
+            pass
+        return left
 
     def destroy(self):
         if self.file_system_id is None:

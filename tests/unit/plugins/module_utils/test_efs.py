@@ -112,7 +112,8 @@ class TestFixedDifferences:
 
     @pytest.mark.parametrize("have, want", [("750", "0750"), ("0750", "750"), ("0750", "0750"), ("000", "0000")])
     def test_permissions_with_and_without_leading_zero_are_equal(self, have, want):
-        current = dict(CURRENT, root_directory={"path": "/data", "creation_info": dict(CURRENT["root_directory"]["creation_info"], permissions=have)})
+        info = dict(CURRENT["root_directory"]["creation_info"], permissions=have)
+        current = dict(CURRENT, root_directory={"path": "/data", "creation_info": info})
         assert fixed_differences(current, params(root_directory=root(permissions=want))) == []
 
     @pytest.mark.parametrize("want", ["0755", "0700", "2750", "0075"])
@@ -299,7 +300,11 @@ class TestApiCalls:
         assert efs.calls == [("describe_access_points", {"AccessPointId": "fsap-2"})]
 
     def test_describe_by_file_system(self):
-        efs = FakeEFS(access_point("fsap-1"), access_point("fsap-2", file_system_id="fs-other"), file_systems=[FILE_SYSTEM_ID, "fs-other"])
+        efs = FakeEFS(
+            access_point("fsap-1"),
+            access_point("fsap-2", file_system_id="fs-other"),
+            file_systems=[FILE_SYSTEM_ID, "fs-other"],
+        )
         found = describe_access_points(efs, file_system_id=FILE_SYSTEM_ID)
         assert [ap["AccessPointId"] for ap in found] == ["fsap-1"]
         assert efs.calls == [("describe_access_points", {"FileSystemId": FILE_SYSTEM_ID})]

@@ -261,10 +261,6 @@ class TestUnchanged:
         assert after["tags"] == {"team": "web", "Name": "cms-data"}
         assert efs.writes == []
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="tags omitted with name: every tag but Name is purged, although omitted tags should be left alone",
-    )
     def test_by_name_without_tags_the_tags_are_left_alone(self):
         efs = FakeEFS(existing(tags={"team": "web"}))
         result, _ = present(efs, named())
@@ -347,7 +343,6 @@ class TestTags:
         assert result == {"changed": True}
         assert after["tags"] == dict(self.START, Name="cms-data", owner="ops")
 
-    @pytest.mark.xfail(strict=True, reason="by access_point_id, purge_tags=true purges the Name tag")
     def test_by_id_purge_keeps_the_name(self):
         efs = FakeEFS(existing(tags=self.START))
         present(efs, FakeModule(access_point_id="fsap-old", tags={"owner": "ops"}))
@@ -579,7 +574,8 @@ class TestMain:
 
     def test_the_refusal_returns_the_current_access_point(self, run_module):
         efs = FakeEFS(existing())
-        failed, result = run_module(efs, dict(self.AWS, name="cms-data", file_system_id=FILE_SYSTEM_ID, root_directory={"path": "/x"}))
+        args = dict(self.AWS, name="cms-data", file_system_id=FILE_SYSTEM_ID, root_directory={"path": "/x"})
+        failed, result = run_module(efs, args)
         assert failed
         assert "root_directory.path from /data to /x" in result["msg"]
         assert result["access_point"]["access_point_id"] == "fsap-old"
