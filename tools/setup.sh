@@ -22,7 +22,9 @@ fi
 stamp=.venv/.installed-$(basename "$requirements" .txt)-$(cat requirements*.txt constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "setup: installing $requirements into .venv"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" -c constraints.txt
+  # The machine's pip configuration may name local mirrors that are absent: drop those warnings only.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" -c constraints.txt \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi
 mkdir -p .venv/collections/ansible_collections/quoin
