@@ -15,6 +15,22 @@ STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 OCTAL_PERMISSIONS = re.compile(r"^[0-7]{3,4}$")
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Secrets come only from Secrets Manager or SSM Parameter Store, by ARN (never as values).
+SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
+)
+# The cpu/memory pairs Fargate accepts: cpu units -> memory MiB.
+FARGATE_SIZES = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
 MAX_POSIX_ID = 4294967295
 ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 # The values CloudWatch Logs accepts for a log group's retention.
@@ -77,6 +93,84 @@ def _unique_names(problems, where, items, pattern, what):
             problems.append(f"{where}[{index}].name: {what} {name!r} is defined twice")
         names.append(name)
     return names
+
+
+def _normalize_container(problems, where, service):
+    """Check and fill in what the task definition needs: image, size, command, environment, secrets,
+    health check, count and the container's privileges."""
+    image = service.get("image")
+    if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+        problems.append(f"{where}.image: {image!r} is not an image reference (repository[:tag][@digest])")
+    cpu = _as_int(service.get("cpu", 256))
+    memory = _as_int(service.get("memory", 512))
+    if cpu not in FARGATE_SIZES:
+        problems.append(f"{where}.cpu: {cpu!r} is not a Fargate cpu size ({', '.join(map(str, FARGATE_SIZES))})")
+    elif memory not in FARGATE_SIZES[cpu]:
+        problems.append(
+            f"{where}.memory: {memory!r} MiB does not go with cpu {cpu} on Fargate "
+            f"({FARGATE_SIZES[cpu][0]} to {FARGATE_SIZES[cpu][-1]} MiB)"
+        )
+    service["cpu"], service["memory"] = cpu, memory
+    count = _as_int(service.get("desired_count", 1))
+    if not _is_int(count) or count < 0:
+        problems.append(f"{where}.desired_count: {count!r} must be a whole number, 0 or more")
+    service["desired_count"] = count
+    for key in ("command", "entrypoint"):
+        value = service.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            problems.append(f"{where}.{key}: must be a list of strings (exec form), got {value!r}")
+    environment = dict(service.get("environment") or {})
+    for name, value in environment.items():
+        if not ENV_NAME.match(str(name)):
+            problems.append(f"{where}.environment: {name!r} is not a valid variable name")
+        if isinstance(value, (dict, list)) or value is None:
+            problems.append(f"{where}.environment.{name}: must be a string, number or boolean")
+    service["environment"] = {str(k): _env_value(v) for k, v in environment.items()}
+    secrets = dict(service.get("secrets") or {})
+    for name, arn in secrets.items():
+        if not ENV_NAME.match(str(name)):
+            problems.append(f"{where}.secrets: {name!r} is not a valid variable name")
+        elif name in environment:
+            problems.append(f"{where}.secrets.{name}: also set in environment; a variable comes from one place")
+        if not isinstance(arn, str) or not SECRET_ARN.match(arn):
+            problems.append(
+                f"{where}.secrets.{name}: must be the ARN of a Secrets Manager secret or an SSM parameter, "
+                "never the secret itself"
+            )
+    service["secrets"] = secrets
+    check = service.get("health_check")
+    if check is not None:
+        check = dict(check)
+        command = check.get("command")
+        if isinstance(command, str):
+            command = ["CMD-SHELL", command]
+        if not isinstance(command, list) or not command or command[0] not in ("CMD", "CMD-SHELL"):
+            problems.append(f"{where}.health_check.command: a shell command, or a list starting with CMD or CMD-SHELL")
+        check["command"] = command
+        for key, default, low, high in (("interval", 30, 5, 300), ("timeout", 5, 2, 120), ("retries", 3, 1, 10), ("start_period", 0, 0, 300)):
+            value = _as_int(check.get(key, default))
+            if not _is_int(value) or not low <= value <= high:
+                problems.append(f"{where}.health_check.{key}: {value!r} must be from {low} to {high}")
+            check[key] = value
+    service["health_check"] = check
+    user = service.get("user")
+    if user is not None and str(user).split(":")[0] in ("root", "0"):
+        problems.append(f"{where}.user: {user!r} runs the container as root; name an unprivileged user (uid[:gid])")
+    service["user"] = None if user is None else str(user)
+    service["readonly_root_filesystem"] = bool(service.get("readonly_root_filesystem", True))
+    scratch = list(service.get("scratch_paths") or [])
+    for path in scratch:
+        if not isinstance(path, str) or not path.startswith("/") or path == "/":
+            problems.append(f"{where}.scratch_paths: {path!r} must be an absolute path in the container, not /")
+    service["scratch_paths"] = scratch
+    service["assign_public_ip"] = bool(service.get("assign_public_ip", False))
+
+
+def _env_value(value):
+    """Environment values are strings in a task definition; booleans as the shell would write them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _normalize_volume(problems, where, environment, service, volume):
@@ -192,6 +286,7 @@ def normalize_environment(raw):
                 )
         for v_index, volume in enumerate(volumes):
             _normalize_volume(problems, f"{where}.volumes[{v_index}]", environment, svc, volume)
+        _normalize_container(problems, where, svc)
         svc["volumes"] = volumes
         mounted = [v for v in volumes if v.get("file_system") in fs_names]
         svc["file_systems"] = sorted({v["file_system"] for v in mounted})
@@ -205,9 +300,18 @@ def normalize_environment(raw):
         # Who may open a connection to this service: the services that say they talk to it.
         svc["reached_by"] = [other["name"] for other in services if svc.get("name") in other["talks_to"]]
 
+    deploy_timeout = _as_int(raw.get("deploy_timeout") or 900)
+    if not _is_int(deploy_timeout) or not 60 <= deploy_timeout <= 7200:
+        problems.append(f"quoin_deploy_timeout: {deploy_timeout!r} must be from 60 to 7200 seconds")
+    namespace = raw.get("discovery_namespace") or f"{environment}.quoin.internal"
+    if not DNS_NAME.match(str(namespace)):
+        problems.append(f"quoin_discovery_namespace: {namespace!r} is not a DNS name")
+
     if problems:
         raise ModelError(problems)
     return {
+        "deploy_timeout": deploy_timeout,
+        "discovery_namespace": namespace,
         "environment": environment,
         "stack_name": stack_name,
         "vpc_id": vpc_id,

@@ -27,8 +27,9 @@ def snapshot(aws):
         (
             {
                 "quoin_services": [
-                    {"name": "cms", "port": 8080, "volumes": [{"name": "data", "file_system": "cms", "path": "/d", "root_directory": "/"}]},
-                    {"name": "proxy", "port": 80, "talks_to": ["cms"]},
+                    {"name": "cms", "port": 8080, "image": "cms:1",
+                     "volumes": [{"name": "data", "file_system": "cms", "path": "/d", "root_directory": "/"}]},
+                    {"name": "proxy", "port": 80, "image": "proxy:1", "talks_to": ["cms"]},
                 ]
             },
             "quoin_services[0].volumes[0].root_directory",

@@ -95,7 +95,7 @@ def test_security_groups_admit_only_the_intended_peers(deployed, aws):
     assert sources("Site") == [(group_ids["Proxy"], 3000)]
     assert sources("Cms") == [(group_ids["Proxy"], 8080)]
     proxy = sources("Proxy")
-    assert len(proxy) == 1 and proxy[0][1] == 80 and proxy[0][0] not in group_ids.values()
+    assert len(proxy) == 1 and proxy[0][1] == 8080 and proxy[0][0] not in group_ids.values()
 
 
 def test_task_roles_are_one_per_service_and_not_the_execution_role(deployed, aws):
@@ -114,7 +114,7 @@ def test_public_entry_forwards_to_the_proxy(deployed, aws):
     _, outputs = deployed
     elb = aws("elbv2")
     group = elb.describe_target_groups(TargetGroupArns=[outputs["EntryTargetGroupArn"]])["TargetGroups"][0]
-    assert (group["TargetType"], group["Port"]) == ("ip", 80)
+    assert (group["TargetType"], group["Port"]) == ("ip", 8080)
     balancer = elb.describe_load_balancers()["LoadBalancers"][0]
     assert balancer["Scheme"] == "internet-facing"
     assert balancer["DNSName"] == outputs["LoadBalancerDnsName"]
@@ -167,9 +167,9 @@ def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, p
     _, outputs = deployed
     without_volumes = {
         "quoin_services": [
-            {"name": "site", "port": 3000},
-            {"name": "cms", "port": 8080},
-            {"name": "proxy", "port": 80, "talks_to": ["site", "cms"]},
+            {"name": "site", "port": 3000, "image": "site:1"},
+            {"name": "cms", "port": 8080, "image": "cms:1"},
+            {"name": "proxy", "port": 8080, "image": "proxy:1", "talks_to": ["site", "cms"]},
         ]
     }
     run = playbook("site.yml", "-i", "local", "-e", json.dumps(without_volumes))

@@ -19,9 +19,9 @@ VALID = {
     "entry_service": "proxy",
     "file_systems": [{"name": "cms"}],
     "services": [
-        {"name": "site", "port": 3000},
-        {"name": "cms", "port": 8080, "volumes": [{"name": "data", "file_system": "cms", "path": "/mesh/data"}]},
-        {"name": "proxy", "port": 80, "talks_to": ["site", "cms"]},
+        {"name": "site", "port": 3000, "image": "site:1"},
+        {"name": "cms", "port": 8080, "image": "cms:1", "volumes": [{"name": "data", "file_system": "cms", "path": "/mesh/data"}]},
+        {"name": "proxy", "port": 80, "image": "proxy:1", "talks_to": ["site", "cms"]},
     ],
 }
 
@@ -78,6 +78,32 @@ def test_the_group_defaults_to_the_user():
     raw["services"][1]["volumes"][0].update(uid="999", root_directory="/mesh", permissions="755")
     volume = normalize_environment(raw)["services"][1]["volumes"][0]
     assert (volume["uid"], volume["gid"], volume["root_directory"], volume["permissions"]) == (999, 999, "/mesh", "755")
+
+
+def test_containers_get_safe_defaults():
+    site = normalize_environment(model())["services"][0]
+    assert (site["cpu"], site["memory"], site["desired_count"]) == (256, 512, 1)
+    assert site["readonly_root_filesystem"] is True and site["assign_public_ip"] is False
+    assert site["environment"] == {} and site["secrets"] == {} and site["health_check"] is None
+
+
+def test_a_shell_health_check_and_plain_values_are_converted():
+    raw = model()
+    raw["services"][0].update(
+        health_check={"command": "curl -f localhost || exit 1"}, environment={"PORT": 3000, "DEBUG": True}
+    )
+    site = normalize_environment(raw)["services"][0]
+    assert site["health_check"] == {
+        "command": ["CMD-SHELL", "curl -f localhost || exit 1"], "interval": 30, "timeout": 5, "retries": 3, "start_period": 0,
+    }
+    assert site["environment"] == {"PORT": "3000", "DEBUG": "true"}
+
+
+def test_deploy_settings():
+    result = normalize_environment(model())
+    assert (result["deploy_timeout"], result["discovery_namespace"]) == (900, "prod.quoin.internal")
+    problems = problems_of(model(deploy_timeout=10, discovery_namespace="not a name"))
+    assert {p.split(":")[0] for p in problems} == {"quoin_deploy_timeout", "quoin_discovery_namespace"}
 
 
 def test_read_only_volumes_grant_no_write():
@@ -146,6 +172,24 @@ def test_bad_values_name_their_variable(changes, variable):
         (0, {"port": True}, "quoin_services[0].port"),
         (2, {"talks_to": ["site", "search"]}, "quoin_services[2].talks_to"),
         (2, {"talks_to": ["proxy"]}, "quoin_services[2].talks_to"),
+        (0, {"image": ""}, "quoin_services[0].image"),
+        (0, {"image": "site 1"}, "quoin_services[0].image"),
+        (0, {"cpu": 300}, "quoin_services[0].cpu"),
+        (0, {"cpu": 256, "memory": 4096}, "quoin_services[0].memory"),
+        (0, {"cpu": 1024, "memory": 1024}, "quoin_services[0].memory"),
+        (0, {"desired_count": -1}, "quoin_services[0].desired_count"),
+        (0, {"command": "node server.js"}, "quoin_services[0].command"),
+        (0, {"environment": {"1BAD": "x"}}, "quoin_services[0].environment"),
+        (0, {"environment": {"NESTED": {"a": 1}}}, "quoin_services[0].environment.NESTED"),
+        (0, {"secrets": {"DB_PASSWORD": "hunter2"}}, "quoin_services[0].secrets.DB_PASSWORD"),
+        (0, {"secrets": {"DB_PASSWORD": "arn:aws:s3:::bucket/key"}}, "quoin_services[0].secrets.DB_PASSWORD"),
+        (0, {"environment": {"TOKEN": "x"}, "secrets": {"TOKEN": "arn:aws:ssm:eu-central-1:123456789012:parameter/t"}},
+         "quoin_services[0].secrets.TOKEN"),
+        (0, {"health_check": {"command": ["curl", "x"]}}, "quoin_services[0].health_check.command"),
+        (0, {"health_check": {"command": "true", "interval": 1}}, "quoin_services[0].health_check.interval"),
+        (0, {"user": "root"}, "quoin_services[0].user"),
+        (0, {"user": "0:0"}, "quoin_services[0].user"),
+        (0, {"scratch_paths": ["tmp"]}, "quoin_services[0].scratch_paths"),
         (1, {"volumes": [{"name": "data", "file_system": "media", "path": "/d"}]}, "quoin_services[1].volumes[0].file_system"),
         (1, {"volumes": [{"name": "a", "file_system": "cms", "path": "/a"}, {"name": "a", "file_system": "cms", "path": "/b"}]},
          "quoin_services[1].volumes[1].name"),
@@ -173,8 +217,8 @@ def test_bad_services_name_their_path(index, change, variable):
 def test_names_that_collide_as_logical_ids_are_refused():
     raw = model()
     # Digits have no upper case, so 'cms-2' and 'cms2' both become 'Cms2'.
-    raw["services"].append({"name": "cms2", "port": 81})
-    raw["services"].append({"name": "cms-2", "port": 82})
+    raw["services"].append({"name": "cms2", "port": 81, "image": "x:1"})
+    raw["services"].append({"name": "cms-2", "port": 82, "image": "x:1"})
     problems = problems_of(raw)
     assert any(p.startswith("quoin_services[4].name:") and "clashes with 'cms2'" in p for p in problems), problems
 

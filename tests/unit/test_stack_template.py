@@ -68,7 +68,7 @@ def test_only_the_load_balancer_is_public(default):
 
 def test_the_proxy_is_reached_only_through_the_load_balancer(default):
     rules = ingress_into(default, "ServiceProxySecurityGroup")
-    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [({"Ref": "LoadBalancerSecurityGroup"}, 80)]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [({"Ref": "LoadBalancerSecurityGroup"}, 8080)]
 
 
 @pytest.mark.parametrize("service, port", [("Site", 3000), ("Cms", 8080)])
@@ -173,4 +173,14 @@ def test_without_a_load_balancer_the_entry_service_is_public(tmp_path_factory):
     resources = render(tmp_path_factory, "no-load-balancer.yml")["Resources"]
     assert "LoadBalancer" not in resources and "LoadBalancerSecurityGroup" not in resources
     world = resources["ServiceProxySecurityGroup"]["Properties"]["SecurityGroupIngress"]
-    assert [(r["CidrIp"], r["FromPort"]) for r in world] == [("0.0.0.0/0", 80)]
+    assert [(r["CidrIp"], r["FromPort"]) for r in world] == [("0.0.0.0/0", 8080)]
+
+
+def test_the_execution_role_reads_only_the_named_secrets(default):
+    statements = {s["Sid"]: s for s in policy_statements(default["ExecutionRole"]["Properties"])}
+    assert statements["ReadTheNamedParameters"]["Action"] == "ssm:GetParameters"
+    assert statements["ReadTheNamedParameters"]["Resource"] == [
+        "arn:aws:ssm:eu-central-1:123456789012:parameter/quoin/local/mesh-admin-password"
+    ]
+    assert "ReadTheNamedSecrets" not in statements
+    assert statements["WriteContainerLogs"]["Resource"] == {"Fn::Sub": "${LogGroup.Arn}"}

@@ -1,0 +1,141 @@
+# Copyright: Contributors to the quoin.fargate collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters for the ecs role: task_definition, service_request.
+
+This file holds several filters, so each is documented in its own file next to it.
+"""
+
+from ansible.errors import AnsibleFilterError
+
+# An access point that check mode predicts has no ID yet; the task definition still shows where it goes.
+PREDICTED_ACCESS_POINT = "(new access point)"
+
+
+def _service(model, name):
+    for service in model["services"]:
+        if service["name"] == name:
+            return service
+    raise AnsibleFilterError(f"no service {name!r} in the model")
+
+
+def family(model, name):
+    return f"quoin-{model['environment']}-{name}"
+
+
+def task_definition(name, model, stack, access_points, region):
+    """The RegisterTaskDefinition request (without family) for one service, and its family and tags.
+
+    FARGATE and awsvpc; the service's own task role and the stack's execution role; awslogs into the
+    stack's log group with the service name as stream prefix; each volume through its access point with
+    transit encryption and IAM authorization; secrets only by reference; scratch paths as task-lived
+    volumes for a read-only root file system.
+    """
+    service = _service(model, name)
+    container = {
+        "name": name,
+        "image": service["image"],
+        "essential": True,
+        "portMappings": [{"containerPort": service["port"], "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(service["environment"].items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(service["secrets"].items())],
+        "readonlyRootFilesystem": service["readonly_root_filesystem"],
+        "mountPoints": [],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": stack["log_group_name"],
+                "awslogs-region": region,
+                "awslogs-stream-prefix": name,
+            },
+        },
+    }
+    if service.get("command"):
+        container["command"] = list(service["command"])
+    if service.get("entrypoint"):
+        container["entryPoint"] = list(service["entrypoint"])
+    if service.get("user"):
+        container["user"] = service["user"]
+    check = service.get("health_check")
+    if check:
+        container["healthCheck"] = {
+            "command": list(check["command"]),
+            "interval": check["interval"],
+            "timeout": check["timeout"],
+            "retries": check["retries"],
+            "startPeriod": check["start_period"],
+        }
+
+    volumes = []
+    for volume in service["volumes"]:
+        access_point = (access_points.get(name) or {}).get(volume["name"]) or {}
+        volumes.append(
+            {
+                "name": volume["name"],
+                "efsVolumeConfiguration": {
+                    "fileSystemId": stack["file_systems"][volume["file_system"]]["id"],
+                    "transitEncryption": "ENABLED",
+                    "authorizationConfig": {"accessPointId": access_point.get("id") or PREDICTED_ACCESS_POINT, "iam": "ENABLED"},
+                },
+            }
+        )
+        container["mountPoints"].append(
+            {"sourceVolume": volume["name"], "containerPath": volume["path"], "readOnly": volume["read_only"]}
+        )
+    for index, path in enumerate(service["scratch_paths"], 1):
+        volumes.append({"name": f"scratch-{index}"})
+        container["mountPoints"].append({"sourceVolume": f"scratch-{index}", "containerPath": path, "readOnly": False})
+
+    return {
+        "family": family(model, name),
+        "task_definition": {
+            "containerDefinitions": [container],
+            "cpu": str(service["cpu"]),
+            "memory": str(service["memory"]),
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+            "executionRoleArn": stack["execution_role_arn"],
+            "taskRoleArn": stack["services"][name]["task_role_arn"],
+            "volumes": volumes,
+        },
+        "tags": {"quoin:environment": model["environment"], "quoin:service": name},
+    }
+
+
+def service_request(name, model, stack, task_definition_arn, registry_arn):
+    """The quoin.fargate.ecs_service arguments for one service."""
+    service = _service(model, name)
+    request = {
+        "cluster": stack["cluster_name"],
+        "name": name,
+        "task_definition": task_definition_arn,
+        "desired_count": service["desired_count"],
+        "network_configuration": {
+            "subnets": list(stack["subnet_ids"]),
+            "security_groups": [stack["services"][name]["security_group_id"]],
+            "assign_public_ip": service["assign_public_ip"],
+        },
+        "deployment_configuration": {
+            "minimum_healthy_percent": 100,
+            "maximum_percent": 200,
+            "circuit_breaker": {"enable": True, "rollback": True},
+        },
+        "load_balancers": [],
+        "service_registries": [{"registry_arn": registry_arn}] if registry_arn else [],
+        "propagate_tags": "SERVICE",
+        "enable_execute_command": False,
+        "tags": {"quoin:environment": model["environment"], "quoin:service": name},
+    }
+    if service["entry"] and model["load_balancer"]["enabled"]:
+        request["load_balancers"] = [
+            {"target_group_arn": stack["target_group_arn"], "container_name": name, "container_port": service["port"]}
+        ]
+        # Give slow starters (a health check's start period) time before the load balancer judges them.
+        request["health_check_grace_period_seconds"] = max(60, (service.get("health_check") or {}).get("start_period", 0))
+    return request
+
+
+class FilterModule:
+    def filters(self):
+        return {"task_definition": task_definition, "service_request": service_request}

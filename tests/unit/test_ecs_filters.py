@@ -1,0 +1,112 @@
+"""The ecs role's filters: the task definition and service request rendered for each service."""
+
+import copy
+
+import pytest
+
+from ansible_collections.quoin.fargate.plugins.filter.ecs import service_request
+from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
+
+from .test_environment_model import VALID
+
+PARAMETER = "arn:aws:ssm:eu-central-1:123456789012:parameter/quoin/prod/mesh-admin-password"
+STACK = {
+    "cluster_name": "quoin-prod",
+    "log_group_name": "/quoin/prod",
+    "execution_role_arn": "arn:aws:iam::123456789012:role/exec",
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "target_group_arn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/tg/1",
+    "file_systems": {"cms": {"id": "fs-1", "arn": "arn:fs-1"}},
+    "services": {
+        name: {"security_group_id": f"sg-{name}", "task_role_arn": f"arn:aws:iam::123456789012:role/{name}"}
+        for name in ("site", "cms", "proxy")
+    },
+}
+ACCESS_POINTS = {"cms": {"data": {"id": "fsap-1", "arn": "arn:fsap-1"}}}
+
+
+@pytest.fixture
+def model():
+    raw = copy.deepcopy(VALID)
+    cms = raw["services"][1]
+    cms.update(
+        cpu=1024, memory=2048, environment={"JAVA_OPTS": "-Xmx1g", "DEBUG": False}, secrets={"ADMIN_PASSWORD": PARAMETER},
+        health_check={"command": "wget -q http://localhost:8080/ || exit 1", "start_period": 120}, user="1000",
+        readonly_root_filesystem=False,
+    )
+    raw["services"][0].update(scratch_paths=["/tmp"], command=["node", "server.js"])
+    return normalize_environment(raw)
+
+
+def test_the_task_definition_of_a_service_with_a_volume(model):
+    rendered = task_definition("cms", model, STACK, ACCESS_POINTS, "eu-central-1")
+    assert rendered["family"] == "quoin-prod-cms"
+    definition = rendered["task_definition"]
+    assert (definition["cpu"], definition["memory"]) == ("1024", "2048")
+    assert definition["networkMode"] == "awsvpc" and definition["requiresCompatibilities"] == ["FARGATE"]
+    assert definition["taskRoleArn"] == "arn:aws:iam::123456789012:role/cms"
+    assert definition["executionRoleArn"] == "arn:aws:iam::123456789012:role/exec"
+    assert definition["taskRoleArn"] != definition["executionRoleArn"]
+    assert definition["volumes"] == [
+        {
+            "name": "data",
+            "efsVolumeConfiguration": {
+                "fileSystemId": "fs-1",
+                "transitEncryption": "ENABLED",
+                "authorizationConfig": {"accessPointId": "fsap-1", "iam": "ENABLED"},
+            },
+        }
+    ]
+    container = definition["containerDefinitions"][0]
+    assert container["mountPoints"] == [{"sourceVolume": "data", "containerPath": "/mesh/data", "readOnly": False}]
+    assert container["environment"] == [{"name": "DEBUG", "value": "false"}, {"name": "JAVA_OPTS", "value": "-Xmx1g"}]
+    assert container["secrets"] == [{"name": "ADMIN_PASSWORD", "valueFrom": PARAMETER}]
+    assert PARAMETER not in str(container["environment"])
+    assert container["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": "/quoin/prod", "awslogs-region": "eu-central-1", "awslogs-stream-prefix": "cms"},
+    }
+    assert container["healthCheck"] == {
+        "command": ["CMD-SHELL", "wget -q http://localhost:8080/ || exit 1"],
+        "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 120,
+    }
+    assert container["user"] == "1000" and container["readonlyRootFilesystem"] is False
+    assert "privileged" not in container
+
+
+def test_a_read_only_root_gets_scratch_volumes(model):
+    definition = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1")["task_definition"]
+    container = definition["containerDefinitions"][0]
+    assert container["readonlyRootFilesystem"] is True
+    assert definition["volumes"] == [{"name": "scratch-1"}]
+    assert container["mountPoints"] == [{"sourceVolume": "scratch-1", "containerPath": "/tmp", "readOnly": False}]
+    assert container["command"] == ["node", "server.js"]
+    assert "healthCheck" not in container and "user" not in container
+
+
+def test_a_predicted_access_point_is_shown_as_such(model):
+    definition = task_definition("cms", model, STACK, {}, "eu-central-1")["task_definition"]
+    assert definition["volumes"][0]["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"] == "(new access point)"
+
+
+def test_services_run_private_with_a_circuit_breaker(model):
+    request = service_request("site", model, STACK, "arn:td/site:3", "arn:registry/site")
+    assert request["network_configuration"] == {
+        "subnets": STACK["subnet_ids"], "security_groups": ["sg-site"], "assign_public_ip": False,
+    }
+    assert request["deployment_configuration"]["circuit_breaker"] == {"enable": True, "rollback": True}
+    assert request["service_registries"] == [{"registry_arn": "arn:registry/site"}]
+    assert request["load_balancers"] == [] and "health_check_grace_period_seconds" not in request
+    assert request["enable_execute_command"] is False
+    assert (request["cluster"], request["task_definition"], request["desired_count"]) == ("quoin-prod", "arn:td/site:3", 1)
+
+
+def test_the_entry_service_is_registered_with_the_target_group(model):
+    request = service_request("proxy", model, STACK, "arn:td/proxy:1", "arn:registry/proxy")
+    assert request["load_balancers"] == [
+        {"target_group_arn": STACK["target_group_arn"], "container_name": "proxy", "container_port": 80}
+    ]
+    assert request["health_check_grace_period_seconds"] == 60
+    model["load_balancer"]["enabled"] = False
+    assert service_request("proxy", model, STACK, "arn:td/proxy:1", None)["load_balancers"] == []
