@@ -1,7 +1,7 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters for the ecs role: task_definition, service_request.
+"""Filters for the ecs role: task_definition, service_request, started_deployments.
 
 This file holds several filters, so each is documented in its own file next to it.
 """
@@ -136,6 +136,20 @@ def service_request(name, model, stack, task_definition_arn, registry_arn):
     return request
 
 
+def started_deployments(results):
+    """From the results of a quoin.fargate.ecs_service loop, the services whose deployment must be
+    waited on: [{name, task_definition}]."""
+    return [
+        {"name": result["service"]["service_name"], "task_definition": result["service"]["task_definition"]}
+        for result in results
+        if result.get("deployment_started")
+    ]
+
+
 class FilterModule:
     def filters(self):
-        return {"task_definition": task_definition, "service_request": service_request}
+        return {
+            "task_definition": task_definition,
+            "service_request": service_request,
+            "started_deployments": started_deployments,
+        }

@@ -110,3 +110,14 @@ def test_the_entry_service_is_registered_with_the_target_group(model):
     assert request["health_check_grace_period_seconds"] == 60
     model["load_balancer"]["enabled"] = False
     assert service_request("proxy", model, STACK, "arn:td/proxy:1", None)["load_balancers"] == []
+
+
+def test_only_started_deployments_are_waited_on():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import started_deployments
+
+    results = [
+        {"deployment_started": True, "service": {"service_name": "site", "task_definition": "arn:td/site:2"}},
+        {"deployment_started": False, "service": {"service_name": "cms", "task_definition": "arn:td/cms:1"}},
+        {"skipped": True},
+    ]
+    assert started_deployments(results) == [{"name": "site", "task_definition": "arn:td/site:2"}]
