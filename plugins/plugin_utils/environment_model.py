@@ -154,7 +154,7 @@ def _normalize_container(problems, where, service):
             check[key] = value
     service["health_check"] = check
     user = service.get("user")
-    if user is not None and str(user).split(":")[0] in ("root", "0"):
+    if user is not None and str(user).split(":", maxsplit=1)[0] in ("root", "0"):
         problems.append(f"{where}.user: {user!r} runs the container as root; name an unprivileged user (uid[:gid])")
     service["user"] = None if user is None else str(user)
     service["readonly_root_filesystem"] = bool(service.get("readonly_root_filesystem", True))

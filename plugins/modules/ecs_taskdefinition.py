@@ -1,0 +1,378 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the quoin.fargate collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_taskdefinition
+version_added: 0.1.0
+short_description: Register and deregister Amazon ECS task definitions, with exact change detection
+description:
+  - Registers a new revision of an ECS task definition family exactly when the desired definition
+    differs from the family's latest C(ACTIVE) revision, and deregisters revisions.
+  - Replaces community.aws.ecs_taskdefinition, whose change detection misses changes and reports
+    false ones. It takes lists of the same length as equal, so a changed environment value, secret or
+    mount point keeps the old revision; it re-registers a definition with a C(healthCheck) that leaves
+    out AWS's defaults on every run; it never compares the task's cpu, memory, execution role or
+    runtime platform; it has no C(ephemeralStorage) and no tags.
+  - The definition is given in the API's own shape (O(task_definition)), and both it and the
+    registered revision are brought to one canonical form before they are compared. Only the members
+    of the C(RegisterTaskDefinition) request count. The values AWS fills in when they are omitted do
+    not count as differences (a container's C(essential=true) and C(cpu=0), a port mapping's
+    C(protocol=tcp) and, in C(awsvpc) or C(host) network mode, a host port equal to the container
+    port, the C(healthCheck) C(interval=30), C(timeout=5), C(retries=3) and C(startPeriod=0), an EFS
+    C(rootDirectory) of C(/), C(transitEncryption) and C(iam) C(DISABLED), network mode C(bridge),
+    booleans that are false, empty lists and dicts). Numbers and strings are compared in the types of
+    the API's model (task C(cpu) V(256) and V("256") are equal, and so are V("1 vCPU") and V("1024"),
+    V("2 GB") and V("2048")). Lists that ECS does not keep in order are compared in any order
+    (environment, secrets, ulimits, mount points, volumes, port mappings, requiresCompatibilities, ...),
+    and lists of named items item by item (containers by name, variables and secrets by name, ...).
+  - When only the tags differ, the latest revision is tagged; no new revision is registered.
+author:
+  - Quoin (@quoininc)
+options:
+  family:
+    description:
+      - The task definition family. Only the revisions of exactly this family are looked at, not those
+        of other families whose names start with it.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) registers a new revision when the latest C(ACTIVE) one differs from O(task_definition).
+      - V(absent) deregisters the C(ACTIVE) revisions of the family, or only O(revision).
+    type: str
+    choices: ['present', 'absent']
+    default: present
+  task_definition:
+    description:
+      - The C(RegisterTaskDefinition) request without C(family) and C(tags), in the API's camelCase
+        shape, for example C(containerDefinitions), C(cpu), C(memory), C(networkMode),
+        C(requiresCompatibilities), C(executionRoleArn), C(taskRoleArn), C(volumes),
+        C(runtimePlatform), C(ephemeralStorage).
+      - Members the API does not know (a typo, a snake_cased name) fail the task before anything is
+        sent, and so do values of the wrong type. Numbers written as strings and strings written as
+        numbers are converted to the types of the API's model (C(hostPort="80") becomes V(80), a log
+        option V(true) becomes V("true")).
+      - Required with O(state=present).
+    type: dict
+  revision:
+    description:
+      - With O(state=absent), deregister only this revision of the family. Without it, every C(ACTIVE)
+        revision is deregistered.
+    type: int
+notes:
+  - Tags belong to each revision. A new revision gets the tags the latest one would have after this
+    task (O(tags) merged or purged as asked); without O(tags), it carries the latest revision's tags.
+    Tags whose keys start with C(aws:) are AWS's own and are not copied.
+  - A definition equal to an older C(ACTIVE) revision, but not to the latest, registers a new revision,
+    since the latest revision is the one that services pick up.
+  - Check mode predicts the result without writing. A predicted new revision has the number after the
+    family's highest (C(ACTIVE) or C(INACTIVE)) and no ARN yet.
+  - Diff mode shows the canonical definitions before and after.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    description: Can run in check mode and predict the result without changing anything.
+    support: full
+  diff_mode:
+    description: Returns the canonical task definitions before and after the change (or the predicted change in check mode).
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Register the site's task definition when it changed
+  quoin.fargate.ecs_taskdefinition:
+    family: prod-site
+    task_definition:
+      networkMode: awsvpc
+      requiresCompatibilities: [FARGATE]
+      cpu: "512"
+      memory: "1024"
+      executionRoleArn: arn:aws:iam::123456789012:role/prod-site-execution
+      taskRoleArn: arn:aws:iam::123456789012:role/prod-site-task
+      runtimePlatform:
+        cpuArchitecture: X86_64
+        operatingSystemFamily: LINUX
+      ephemeralStorage:
+        sizeInGiB: 30
+      containerDefinitions:
+        - name: site
+          image: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/site@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          portMappings:
+            - containerPort: 3000
+          environment:
+            - name: NODE_ENV
+              value: production
+          secrets:
+            - name: SESSION_SECRET
+              valueFrom: arn:aws:ssm:eu-central-1:123456789012:parameter/prod/site/session-secret
+          readonlyRootFilesystem: true
+          user: "1000:1000"
+          healthCheck:
+            command: [CMD-SHELL, "wget -q -O /dev/null http://localhost:3000/health || exit 1"]
+          logConfiguration:
+            logDriver: awslogs
+            options:
+              awslogs-group: /quoin/prod/site
+              awslogs-region: eu-central-1
+              awslogs-stream-prefix: site
+    tags:
+      quoin:environment: prod
+  register: site_task_definition
+
+- name: Show what made a new revision
+  ansible.builtin.debug:
+    var: site_task_definition.changes
+
+- name: Mount an EFS access point into the CMS container
+  quoin.fargate.ecs_taskdefinition:
+    family: prod-cms
+    task_definition:
+      networkMode: awsvpc
+      requiresCompatibilities: [FARGATE]
+      cpu: "1024"
+      memory: "2048"
+      executionRoleArn: arn:aws:iam::123456789012:role/prod-cms-execution
+      volumes:
+        - name: data
+          efsVolumeConfiguration:
+            fileSystemId: fs-0123456789abcdef0
+            transitEncryption: ENABLED
+            authorizationConfig:
+              accessPointId: fsap-0123456789abcdef0
+              iam: ENABLED
+      containerDefinitions:
+        - name: cms
+          image: gentics/mesh:2.1.0
+          mountPoints:
+            - sourceVolume: data
+              containerPath: /mesh/data
+
+- name: Deregister one revision
+  quoin.fargate.ecs_taskdefinition:
+    family: prod-site
+    revision: 12
+    state: absent
+
+- name: Deregister every active revision of a family
+  quoin.fargate.ecs_taskdefinition:
+    family: prod-site
+    state: absent
+"""
+
+RETURN = r"""
+family:
+  description: The family.
+  returned: always
+  type: str
+  sample: prod-site
+task_definition_arn:
+  description: The ARN of the family's latest C(ACTIVE) revision after the change; null for a revision check mode predicts.
+  returned: when O(state=present)
+  type: str
+  sample: arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:13
+revision:
+  description: The number of that revision (predicted in check mode).
+  returned: when O(state=present)
+  type: int
+  sample: 13
+task_definition:
+  description:
+    - The latest C(ACTIVE) revision as AWS describes it, snake_cased (predicted from the request in
+      check mode); empty with O(state=absent).
+    - The keys of C(docker_labels), C(options), C(driver_opts), C(labels) and C(system_controls) are the
+      user's and keep their case.
+  returned: always
+  type: dict
+  sample:
+    family: prod-site
+    revision: 13
+    status: ACTIVE
+    task_definition_arn: arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:13
+    cpu: "512"
+    memory: "1024"
+    network_mode: awsvpc
+    requires_compatibilities: [FARGATE]
+    container_definitions:
+      - name: site
+        image: site:1.4.2
+        essential: true
+        environment: [{"name": "NODE_ENV", "value": "production"}]
+        log_configuration:
+          log_driver: awslogs
+          options: {"awslogs-group": "/quoin/prod/site", "awslogs-stream-prefix": "site"}
+    tags: {"quoin:environment": "prod"}
+changes:
+  description:
+    - What differs between the latest C(ACTIVE) revision and O(task_definition), one line per value, in
+      the canonical form (see the description); empty when nothing does.
+    - A family without an C(ACTIVE) revision lists everything the definition sets.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample:
+    - "containerDefinitions[site].environment[NODE_ENV]: production -> staging"
+    - "containerDefinitions[site].image: site:1.4.2 -> site:1.4.3"
+    - "memory: 1024 -> 2048"
+deregistered_task_definition_arns:
+  description: The revisions deregistered (to be deregistered, in check mode).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: ["arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:12"]
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import canonical_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import deregister_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import describe_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import differences
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import list_revisions
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import register_shape
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import register_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import request_problems
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import snake_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import tag_resource
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import task_definition_request
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import untag_resource
+
+# Every status a revision number can be taken by.
+STATUSES = ("ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS")
+
+
+def latest_active(client, family):
+    """(taskDefinition, tags) of the family's latest ACTIVE revision, or (None, {})."""
+    revisions = list_revisions(client, family)
+    if not revisions:
+        return None, {}
+    return describe_task_definition(client, revisions[-1][1])
+
+
+def next_revision(client, family):
+    """The number AWS will give the family's next revision: revision numbers are not reused, so the
+    inactive ones count too."""
+    numbers = [found[0] for status in STATUSES for found in list_revisions(client, family, status)]
+    return max(numbers, default=0) + 1
+
+
+def desired_tags(module, current_tags):
+    """The tags the latest revision should have after this run: the current ones when no tags are
+    asked for, else merged or purged as asked."""
+    tags = module.params["tags"]
+    if tags is None:
+        return dict(current_tags)
+    to_set, to_unset = compare_aws_tags(current_tags, tags, module.params["purge_tags"])
+    return {k: v for k, v in dict(current_tags, **to_set).items() if k not in to_unset}
+
+
+def update_tags(client, module, current, current_tags, result):
+    """Tag the current revision as asked; its tags afterwards."""
+    if module.params["tags"] is None:
+        return current_tags
+    to_set, to_unset = compare_aws_tags(current_tags, module.params["tags"], module.params["purge_tags"])
+    if not to_set and not to_unset:
+        return current_tags
+    result["changed"] = True
+    if module.check_mode:
+        return desired_tags(module, current_tags)
+    arn = current["taskDefinitionArn"]
+    if to_unset:
+        untag_resource(client, arn, to_unset)
+    if to_set:
+        tag_resource(client, arn, to_set)
+    return describe_task_definition(client, arn)[1]
+
+
+def ensure_present(client, module, shape, result):
+    family = module.params["family"]
+    current, current_tags = latest_active(client, family)
+    before = canonical_task_definition(current, shape)
+    after = canonical_task_definition(module.params["task_definition"], shape)
+    result["changes"] = differences(before, after)
+    result["diff"] = dict(before=before, after=after)
+    if current is not None and not result["changes"]:
+        tags = update_tags(client, module, current, current_tags, result)
+        return current, tags
+
+    result["changed"] = True
+    tags = desired_tags(module, current_tags)
+    request = task_definition_request(family, module.params["task_definition"], shape, tags)
+    if module.check_mode:
+        predicted = {k: v for k, v in request.items() if k != "tags"}
+        predicted.update(revision=next_revision(client, family), status="ACTIVE")
+        return predicted, tags
+    return register_task_definition(client, request)
+
+
+def ensure_absent(client, module, shape, result):
+    family = module.params["family"]
+    revisions = list_revisions(client, family)
+    if module.params["revision"] is not None:
+        revisions = [(number, arn) for number, arn in revisions if number == module.params["revision"]]
+    arns = [found[1] for found in revisions]
+    result["deregistered_task_definition_arns"] = arns
+    result["changed"] = bool(arns)
+    before = canonical_task_definition(describe_task_definition(client, arns[-1])[0], shape) if arns and module._diff else {}
+    result["diff"] = dict(before=before, after={})
+    if not module.check_mode:
+        for arn in arns:
+            deregister_task_definition(client, arn)
+
+
+def main():
+    argument_spec = dict(
+        family=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        task_definition=dict(type="dict"),
+        revision=dict(type="int"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[["state", "present", ["task_definition"]]],
+    )
+    params = module.params
+    if params["revision"] is not None and params["state"] == "present":
+        module.fail_json(msg="revision only applies to state=absent: state=present registers the next revision")
+
+    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    shape = register_shape(client)
+    if params["state"] == "present":
+        problems = request_problems(params["task_definition"], shape)
+        if problems:
+            module.fail_json(msg="; ".join(problems))
+
+    result = dict(changed=False, family=params["family"])
+    try:
+        if params["state"] == "present":
+            active, tags = ensure_present(client, module, shape, result)
+            result["task_definition_arn"] = active.get("taskDefinitionArn")
+            result["revision"] = active.get("revision")
+            result["task_definition"] = snake_task_definition(active, tags)
+        else:
+            ensure_absent(client, module, shape, result)
+            result["task_definition"] = {}
+    except AnsibleECSError as e:
+        module.fail_json_aws_error(e)
+
+    diff = result.pop("diff")
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,784 @@
+"""ecs_service against a stubbed ECS client: what it compares (only what was set), how it applies every
+difference in one UpdateService call, what check mode predicts without writing, what it refuses, and
+how it deletes."""
+
+import copy
+import json
+
+import botocore.waiter
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import AnsibleECSError
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import diff_view
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import normalize_service
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import service_differences
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import task_definition_key
+from ansible_collections.quoin.fargate.plugins.modules import ecs_service as module_under_test
+from ansible_collections.quoin.fargate.plugins.modules.ecs_service import describe
+from ansible_collections.quoin.fargate.plugins.modules.ecs_service import ensure_absent
+from ansible_collections.quoin.fargate.plugins.modules.ecs_service import ensure_present
+
+from ..fake_ecs_services import CLUSTER
+from ..fake_ecs_services import FakeECS
+from ..fake_ecs_services import service
+from ..fake_ecs_services import service_arn
+from ..fake_ecs_services import task_definition_arn
+
+# The argument spec's defaults; omitted suboptions arrive as None, and deployment_configuration is
+# filled in (apply_defaults) even when omitted.
+DEFAULTS = {
+    "state": "present",
+    "cluster": CLUSTER,
+    "name": "web",
+    "task_definition": None,
+    "desired_count": None,
+    "launch_type": "FARGATE",
+    "platform_version": "LATEST",
+    "network_configuration": None,
+    "deployment_configuration": {
+        "minimum_healthy_percent": None,
+        "maximum_percent": None,
+        "circuit_breaker": {"enable": True, "rollback": True},
+    },
+    "load_balancers": None,
+    "service_registries": None,
+    "health_check_grace_period_seconds": None,
+    "propagate_tags": None,
+    "enable_execute_command": False,
+    "force_new_deployment": False,
+    "tags": None,
+    "purge_tags": True,
+    "wait": True,
+    "wait_timeout": 600,
+}
+# What service() describes, as parameters: asking for it changes nothing.
+NETWORK = {"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"], "assign_public_ip": False}
+SAME = {"task_definition": "web:1", "desired_count": 1, "network_configuration": NETWORK}
+TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/web/0123456789abcdef"
+REGISTRY = "arn:aws:servicediscovery:eu-central-1:123456789012:service/srv-0123456789abcdef"
+
+
+class FailJson(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.kwargs = kwargs
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, **params):
+        unknown = set(params) - set(DEFAULTS)
+        assert not unknown, unknown
+        self.params = dict(copy.deepcopy(DEFAULTS), **copy.deepcopy(params))
+        self.check_mode = check_mode
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs)
+
+
+def deployment(minimum=None, maximum=None, enable=True, rollback=True):
+    return {"minimum_healthy_percent": minimum, "maximum_percent": maximum, "circuit_breaker": {"enable": enable, "rollback": rollback}}
+
+
+def run(ecs, module):
+    """What the module's main() does: (result, the service after, raw)."""
+    result = {"changed": False, "deployment_started": False, "changes": []}
+    existing = describe(ecs, module)
+    if module.params["state"] == "present":
+        after = ensure_present(ecs, module, existing, result)
+    else:
+        after = ensure_absent(ecs, module, existing, result)
+    return result, after
+
+
+def updates(ecs):
+    return [kwargs for operation, kwargs in ecs.writes if operation == "update_service"]
+
+
+@pytest.fixture(autouse=True)
+def no_sleeping(monkeypatch):
+    # The fake answers at once; a waiter that sleeps would mean the test went wrong.
+    def refuse(seconds):
+        raise AssertionError(f"the waiter slept {seconds}s")
+
+    monkeypatch.setattr(botocore.waiter.time, "sleep", refuse)
+
+
+class TestDescribe:
+    def test_asks_for_the_tags(self):
+        ecs = FakeECS(service(tags={"team": "web"}))
+        found = describe(ecs, FakeModule())
+        assert found["tags"] == [{"key": "team", "value": "web"}]
+        assert ecs.calls == [("describe_services", {"cluster": CLUSTER, "services": ["web"], "include": ["TAGS"]})]
+
+    def test_a_missing_service_is_none(self):
+        assert describe(FakeECS(service("other")), FakeModule()) is None
+
+    def test_a_missing_cluster_fails_for_present(self):
+        with pytest.raises(FailJson) as failed:
+            describe(FakeECS(clusters=[]), FakeModule(check_mode=True, **SAME))
+        assert failed.value.kwargs["msg"] == "cluster prod does not exist"
+
+    def test_a_missing_cluster_has_nothing_to_delete(self):
+        ecs = FakeECS(clusters=[])
+        result, after = run(ecs, FakeModule(state="absent"))
+        assert (result["changed"], after) == (False, {})
+        assert ecs.writes == []
+
+
+class TestCreate:
+    def test_check_mode_predicts_without_writing(self):
+        ecs = FakeECS()
+        result, after = run(ecs, FakeModule(check_mode=True, **SAME))
+        assert result == {"changed": True, "deployment_started": True, "changes": ["create service web in cluster prod"]}
+        assert ecs.writes == []
+        assert ecs.services == {}
+        assert "serviceArn" not in after
+        assert after["taskDefinition"] == task_definition_arn("web:1")
+        assert after["status"] == "ACTIVE"
+
+    def test_the_request_carries_the_defaults(self):
+        ecs = FakeECS()
+        result, _ = run(ecs, FakeModule(task_definition="web:2", network_configuration={"subnets": ["subnet-a"], "security_groups": None, "assign_public_ip": False}))
+        assert result["changed"] and result["deployment_started"]
+        assert ecs.writes == [
+            (
+                "create_service",
+                {
+                    "cluster": CLUSTER,
+                    "serviceName": "web",
+                    "taskDefinition": task_definition_arn("web:2"),
+                    "launchType": "FARGATE",
+                    "platformVersion": "LATEST",
+                    "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+                    "enableExecuteCommand": False,
+                    "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": "DISABLED"}},
+                },
+            )
+        ]
+
+    def test_every_option_reaches_the_request(self):
+        ecs = FakeECS()
+        module = FakeModule(
+            task_definition=task_definition_arn("web:3"),
+            desired_count=2,
+            network_configuration=dict(NETWORK, assign_public_ip=True),
+            deployment_configuration=deployment(50, 150, rollback=False),
+            load_balancers=[{"target_group_arn": TARGET_GROUP, "container_name": "web", "container_port": 3000}],
+            service_registries=[{"registry_arn": REGISTRY, "container_name": None, "container_port": None}],
+            health_check_grace_period_seconds=60,
+            propagate_tags="SERVICE",
+            enable_execute_command=True,
+            tags={"team": "web"},
+        )
+        run(ecs, module)
+        [(operation, request)] = ecs.writes
+        assert operation == "create_service"
+        assert request == {
+            "cluster": CLUSTER,
+            "serviceName": "web",
+            "taskDefinition": task_definition_arn("web:3"),
+            "launchType": "FARGATE",
+            "platformVersion": "LATEST",
+            "desiredCount": 2,
+            "networkConfiguration": {
+                "awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"], "assignPublicIp": "ENABLED"}
+            },
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 50,
+                "maximumPercent": 150,
+                "deploymentCircuitBreaker": {"enable": True, "rollback": False},
+            },
+            "loadBalancers": [{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 3000}],
+            "serviceRegistries": [{"registryArn": REGISTRY}],
+            "healthCheckGracePeriodSeconds": 60,
+            "propagateTags": "SERVICE",
+            "enableExecuteCommand": True,
+            "tags": [{"key": "team", "value": "web"}],
+        }
+        # An ARN needs no lookup.
+        assert "describe_task_definition" not in ecs.operations()
+
+    def test_a_family_alone_means_its_latest_revision(self):
+        ecs = FakeECS(task_definitions={"web": 5})
+        run(ecs, FakeModule(task_definition="web", network_configuration=NETWORK))
+        assert ecs.get()["taskDefinition"] == task_definition_arn("web:5")
+
+    def test_the_ec2_launch_type_has_no_platform_version(self):
+        ecs = FakeECS()
+        run(ecs, FakeModule(task_definition="web:1", launch_type="EC2"))
+        request = ecs.writes[0][1]
+        assert request["launchType"] == "EC2"
+        assert "platformVersion" not in request
+
+    def test_an_unknown_task_definition_fails_before_writing(self):
+        ecs = FakeECS(task_definitions={"web": 1})
+        with pytest.raises(AnsibleECSError, match="describe the task definition"):
+            run(ecs, FakeModule(task_definition="web:9", network_configuration=NETWORK))
+        assert ecs.writes == []
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_no_task_definition_no_service(self, check_mode):
+        ecs = FakeECS()
+        with pytest.raises(FailJson) as failed:
+            run(ecs, FakeModule(check_mode, desired_count=1))
+        assert failed.value.kwargs["msg"] == "service web does not exist in cluster prod: give task_definition to create it"
+        assert ecs.writes == []
+
+    def test_check_mode_predicts_what_a_real_run_returns(self):
+        module_args = dict(SAME, desired_count=2, propagate_tags="SERVICE", tags={"team": "web"}, health_check_grace_period_seconds=30)
+        _, prediction = run(FakeECS(), FakeModule(check_mode=True, **module_args))
+        _, created = run(FakeECS(), FakeModule(**module_args))
+        unknown = ("service_arn", "cluster_arn")
+        # AWS fills in the deployment percentages the request left out.
+        expected = {k: v for k, v in diff_view(normalize_service(created)).items() if k not in unknown}
+        expected["deployment_configuration"] = {"deployment_circuit_breaker": {"enable": True, "rollback": True}}
+        assert diff_view(normalize_service(prediction)) == expected
+
+    def test_an_inactive_service_is_created_again(self):
+        ecs = FakeECS(service(status="INACTIVE"))
+        result, after = run(ecs, FakeModule(**SAME))
+        assert result["changed"] is True
+        assert [op for op, _ in ecs.writes] == ["create_service"]
+        assert after["status"] == "ACTIVE"
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_a_draining_service_is_refused(self, check_mode):
+        ecs = FakeECS(service(status="DRAINING"), drain_polls=10)
+        with pytest.raises(FailJson) as failed:
+            run(ecs, FakeModule(check_mode, **SAME))
+        assert "is being deleted (DRAINING)" in failed.value.kwargs["msg"]
+        assert ecs.writes == []
+
+
+class TestUnchanged:
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_the_same_parameters_change_nothing(self, check_mode):
+        ecs = FakeECS(service(tags={"team": "web"}))
+        module = FakeModule(
+            check_mode,
+            deployment_configuration=deployment(100, 200),
+            propagate_tags="NONE",
+            load_balancers=[],
+            service_registries=[],
+            tags={"team": "web"},
+            **SAME,
+        )
+        result, after = run(ecs, module)
+        assert result == {"changed": False, "deployment_started": False, "changes": []}
+        assert ecs.writes == []
+        assert after["serviceArn"] == service_arn("web")
+
+    def test_omitted_options_are_not_compared(self):
+        ecs = FakeECS(
+            service(
+                tags={"team": "web"},
+                desiredCount=7,
+                propagateTags="SERVICE",
+                healthCheckGracePeriodSeconds=90,
+                loadBalancers=[{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 3000}],
+                serviceRegistries=[{"registryArn": REGISTRY}],
+                deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 150, "minimumHealthyPercent": 50},
+                taskDefinition=task_definition_arn("web:3"),
+            )
+        )
+        result, _ = run(ecs, FakeModule(network_configuration={"subnets": ["subnet-a", "subnet-b"], "security_groups": None, "assign_public_ip": False}))
+        assert result["changes"] == []
+        assert ecs.writes == []
+
+    def test_subnets_and_security_groups_in_another_order(self):
+        ecs = FakeECS(service(networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1", "sg-2"]}}))
+        network = {"subnets": ["subnet-b", "subnet-a"], "security_groups": ["sg-2", "sg-1"], "assign_public_ip": False}
+        result, _ = run(ecs, FakeModule(task_definition="web:1", network_configuration=network))
+        assert result["changed"] is False
+        assert ecs.writes == []
+
+    def test_family_revision_and_arn_are_the_same_task_definition(self):
+        for task_definition in ("web:1", task_definition_arn("web:1")):
+            ecs = FakeECS(service())
+            result, _ = run(ecs, FakeModule(task_definition=task_definition))
+            assert result["changed"] is False, task_definition
+
+    def test_a_sparse_description_does_not_break_the_comparison(self):
+        # Only what every DescribeServices answer has: whatever else is missing compares as AWS's default.
+        sparse = {
+            "serviceArn": service_arn("web"),
+            "serviceName": "web",
+            "clusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/prod",
+            "status": "ACTIVE",
+            "taskDefinition": task_definition_arn("web:1"),
+            "desiredCount": 1,
+            "launchType": "FARGATE",
+            "platformVersion": "LATEST",
+        }
+        ecs = FakeECS(sparse)
+        module = FakeModule(
+            task_definition="web:1",
+            desired_count=1,
+            propagate_tags="NONE",
+            load_balancers=[],
+            service_registries=[],
+            health_check_grace_period_seconds=0,
+            deployment_configuration=deployment(enable=False, rollback=False),
+            tags={},
+        )
+        result, _ = run(ecs, module)
+        assert result["changes"] == []
+        result, _ = run(ecs, FakeModule(check_mode=True, **SAME))
+        assert result["changes"] == [
+            "network_configuration.subnets from [] to [subnet-a, subnet-b]",
+            "network_configuration.security_groups from [] to [sg-1]",
+            "deployment_configuration.circuit_breaker.enable from false to true",
+            "deployment_configuration.circuit_breaker.rollback from false to true",
+        ]
+
+
+# Each kind of change: the parameters, what UpdateService must receive (besides cluster and
+# service), the change reported, and whether a deployment starts.
+CHANGES = [
+    ({"task_definition": "web:2"}, {"taskDefinition": task_definition_arn("web:2")}, "task_definition from web:1 to web:2", True),
+    ({"desired_count": 3}, {"desiredCount": 3}, "desired_count from 1 to 3", False),
+    (
+        {"network_configuration": {"subnets": ["subnet-a"], "security_groups": ["sg-1"], "assign_public_ip": False}},
+        {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}},
+        "network_configuration.subnets from [subnet-a, subnet-b] to [subnet-a]",
+        True,
+    ),
+    (
+        {"network_configuration": {"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-2"], "assign_public_ip": False}},
+        {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-2"], "assignPublicIp": "DISABLED"}}},
+        "network_configuration.security_groups from [sg-1] to [sg-2]",
+        True,
+    ),
+    (
+        {"network_configuration": dict(NETWORK, assign_public_ip=True)},
+        {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"], "assignPublicIp": "ENABLED"}}},
+        "network_configuration.assign_public_ip from false to true",
+        True,
+    ),
+    (
+        {"deployment_configuration": deployment(minimum=50)},
+        {"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 200, "minimumHealthyPercent": 50}},
+        "deployment_configuration.minimum_healthy_percent from 100 to 50",
+        False,
+    ),
+    (
+        {"deployment_configuration": deployment(maximum=150)},
+        {"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 150, "minimumHealthyPercent": 100}},
+        "deployment_configuration.maximum_percent from 200 to 150",
+        False,
+    ),
+    (
+        {"deployment_configuration": deployment(rollback=False)},
+        {"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": False}, "maximumPercent": 200, "minimumHealthyPercent": 100}},
+        "deployment_configuration.circuit_breaker.rollback from true to false",
+        False,
+    ),
+    (
+        {"load_balancers": [{"target_group_arn": TARGET_GROUP, "container_name": "web", "container_port": 3000}]},
+        {"loadBalancers": [{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 3000}]},
+        f"load_balancers from [] to [{TARGET_GROUP} web:3000]",
+        True,
+    ),
+    (
+        {"service_registries": [{"registry_arn": REGISTRY, "container_name": None, "container_port": None}]},
+        {"serviceRegistries": [{"registryArn": REGISTRY}]},
+        f"service_registries from [] to [{REGISTRY}]",
+        True,
+    ),
+    ({"health_check_grace_period_seconds": 45}, {"healthCheckGracePeriodSeconds": 45}, "health_check_grace_period_seconds from 0 to 45", False),
+    ({"propagate_tags": "TASK_DEFINITION"}, {"propagateTags": "TASK_DEFINITION"}, "propagate_tags from NONE to TASK_DEFINITION", False),
+    ({"enable_execute_command": True}, {"enableExecuteCommand": True}, "enable_execute_command from false to true", False),
+    ({"platform_version": "1.4.0"}, {"platformVersion": "1.4.0"}, "platform_version from LATEST to 1.4.0", True),
+    ({"force_new_deployment": True}, {"forceNewDeployment": True}, "force_new_deployment", True),
+]
+
+
+class TestChanges:
+    @pytest.mark.parametrize("params, request_fields, change, started", CHANGES, ids=[c[2].split(" ")[0] for c in CHANGES])
+    def test_each_change_alone_is_one_update(self, params, request_fields, change, started):
+        ecs = FakeECS(service())
+        result, after = run(ecs, FakeModule(**params))
+        assert result == {"changed": True, "deployment_started": started, "changes": [change]}
+        assert ecs.writes == [("update_service", dict({"cluster": CLUSTER, "service": "web"}, **request_fields))]
+        for key, value in request_fields.items():
+            if key != "forceNewDeployment":
+                assert ecs.get()[key] == value
+                assert after[key] == value
+
+    @pytest.mark.parametrize("params, request_fields, change, started", CHANGES, ids=[c[2].split(" ")[0] for c in CHANGES])
+    def test_check_mode_predicts_each_change_without_writing(self, params, request_fields, change, started):
+        ecs = FakeECS(service())
+        result, prediction = run(ecs, FakeModule(True, **params))
+        assert result == {"changed": True, "deployment_started": started, "changes": [change]}
+        assert ecs.writes == []
+        assert ecs.get() == service()
+        _, after = run(FakeECS(service()), FakeModule(**params))
+        assert diff_view(normalize_service(prediction)) == diff_view(normalize_service(after))
+
+    def test_every_difference_goes_in_one_update(self):
+        ecs = FakeECS(service(tags={"team": "web"}))
+        module = FakeModule(
+            task_definition="web:3",
+            desired_count=2,
+            network_configuration=dict(NETWORK, subnets=["subnet-c"]),
+            deployment_configuration=deployment(minimum=50),
+            service_registries=[{"registry_arn": REGISTRY, "container_name": None, "container_port": None}],
+            propagate_tags="SERVICE",
+            enable_execute_command=True,
+            tags={"team": "cms"},
+        )
+        result, after = run(ecs, module)
+        assert result["changed"] and result["deployment_started"]
+        assert len(result["changes"]) == 8
+        assert [op for op, _ in ecs.writes] == ["update_service", "tag_resource"]
+        [request] = updates(ecs)
+        assert sorted(request) == sorted(
+            [
+                "cluster",
+                "service",
+                "taskDefinition",
+                "desiredCount",
+                "networkConfiguration",
+                "deploymentConfiguration",
+                "serviceRegistries",
+                "propagateTags",
+                "enableExecuteCommand",
+            ]
+        )
+        assert after["tags"] == [{"key": "team", "value": "cms"}]
+        result, _ = run(ecs, module)
+        assert result["changed"] is False
+
+    def test_omitted_security_groups_are_kept(self):
+        ecs = FakeECS(service())
+        run(ecs, FakeModule(network_configuration={"subnets": ["subnet-c"], "security_groups": None, "assign_public_ip": False}))
+        [request] = updates(ecs)
+        assert request["networkConfiguration"]["awsvpcConfiguration"] == {
+            "subnets": ["subnet-c"],
+            "securityGroups": ["sg-1"],
+            "assignPublicIp": "DISABLED",
+        }
+
+    def test_deployment_settings_the_module_does_not_manage_are_kept(self):
+        alarms = {"alarmNames": ["web-5xx"], "enable": True, "rollback": True}
+        current = {"deploymentCircuitBreaker": {"enable": False, "rollback": False}, "maximumPercent": 200, "minimumHealthyPercent": 100, "alarms": alarms}
+        ecs = FakeECS(service(deploymentConfiguration=current))
+        run(ecs, FakeModule())
+        [request] = updates(ecs)
+        assert request["deploymentConfiguration"] == dict(current, deploymentCircuitBreaker={"enable": True, "rollback": True})
+
+    def test_the_circuit_breaker_is_turned_on_by_default(self):
+        ecs = FakeECS(service(deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 100}))
+        result, _ = run(ecs, FakeModule())
+        assert result["changes"] == [
+            "deployment_configuration.circuit_breaker.enable from false to true",
+            "deployment_configuration.circuit_breaker.rollback from false to true",
+        ]
+        assert ecs.get()["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+    def test_an_empty_list_removes_the_load_balancers_and_registries(self):
+        ecs = FakeECS(
+            service(
+                loadBalancers=[{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 3000}],
+                serviceRegistries=[{"registryArn": REGISTRY}],
+            )
+        )
+        result, _ = run(ecs, FakeModule(load_balancers=[], service_registries=[]))
+        assert result["deployment_started"] is True
+        [request] = updates(ecs)
+        assert (request["loadBalancers"], request["serviceRegistries"]) == ([], [])
+
+    def test_load_balancers_in_another_order_are_the_same(self):
+        lbs = [
+            {"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 3000},
+            {"targetGroupArn": TARGET_GROUP + "2", "containerName": "web", "containerPort": 3001},
+        ]
+        ecs = FakeECS(service(loadBalancers=lbs))
+        wanted = [
+            {"target_group_arn": lb["targetGroupArn"], "container_name": lb["containerName"], "container_port": lb["containerPort"]}
+            for lb in reversed(lbs)
+        ]
+        result, _ = run(ecs, FakeModule(load_balancers=wanted))
+        assert result["changed"] is False
+
+    def test_force_new_deployment_changes_on_every_run(self):
+        ecs = FakeECS(service())
+        for _ in range(2):
+            result, after = run(ecs, FakeModule(force_new_deployment=True))
+            assert result["changed"] and result["deployment_started"]
+        assert len(updates(ecs)) == 2
+        assert [d["status"] for d in after["deployments"]] == ["PRIMARY", "ACTIVE", "ACTIVE"]
+
+    def test_force_new_deployment_is_ignored_on_creation(self):
+        ecs = FakeECS()
+        run(ecs, FakeModule(force_new_deployment=True, **SAME))
+        [(operation, request)] = ecs.writes
+        assert operation == "create_service"
+        assert "forceNewDeployment" not in request
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_the_launch_type_cannot_change(self, check_mode):
+        ecs = FakeECS(service())
+        with pytest.raises(FailJson) as failed:
+            run(ecs, FakeModule(check_mode, launch_type="EC2", desired_count=5))
+        msg = failed.value.kwargs["msg"]
+        assert msg.startswith("service web in cluster prod cannot change launch_type from FARGATE to EC2: ")
+        assert "Delete the service (state=absent) and create it again" in msg
+        assert failed.value.kwargs["service"]["service_arn"] == service_arn("web")
+        assert ecs.writes == []
+
+    def test_a_capacity_provider_service_cannot_take_a_launch_type(self):
+        current = service(capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+        del current["launchType"]
+        with pytest.raises(FailJson, match="launch_type from a capacity provider strategy to FARGATE"):
+            run(FakeECS(current), FakeModule())
+
+
+class TestTags:
+    START = {"team": "web", "env": "prod"}
+
+    def run(self, check_mode=False, **params):
+        ecs = FakeECS(service(tags=self.START))
+        result, after = run(ecs, FakeModule(check_mode, **params))
+        return ecs, result, after
+
+    def test_purge_false_adds_and_keeps_the_others(self):
+        ecs, result, after = self.run(tags={"owner": "ops", "team": "cms"}, purge_tags=False)
+        assert result == {"changed": True, "deployment_started": False, "changes": ["tags: set owner=ops, team=cms"]}
+        [(operation, kwargs)] = ecs.writes
+        assert (operation, kwargs["resourceArn"]) == ("tag_resource", service_arn("web"))
+        assert sorted((t["key"], t["value"]) for t in kwargs["tags"]) == [("owner", "ops"), ("team", "cms")]
+        assert ecs.tags_of() == {"team": "cms", "env": "prod", "owner": "ops"}
+        assert normalize_service(after)["tags"] == {"team": "cms", "env": "prod", "owner": "ops"}
+
+    def test_purge_true_removes_the_others(self):
+        ecs, result, _ = self.run(tags={"owner": "ops"})
+        assert result["changes"] == ["tags: set owner=ops", "tags: remove env, team"]
+        assert [op for op, _ in ecs.writes] == ["untag_resource", "tag_resource"]
+        assert ecs.tags_of() == {"owner": "ops"}
+
+    def test_an_empty_dict_removes_all_but_aws_reserved_tags(self):
+        ecs = FakeECS(service(tags={"aws:cloudformation:stack-name": "s", "team": "web"}))
+        run(ecs, FakeModule(tags={}))
+        assert ecs.tags_of() == {"aws:cloudformation:stack-name": "s"}
+
+    def test_omitted_tags_are_left_alone(self):
+        ecs, result, _ = self.run()
+        assert result["changed"] is False
+        assert ecs.writes == []
+
+    def test_tags_alone_make_no_update_call(self):
+        ecs, _, _ = self.run(tags={"team": "web"})
+        assert updates(ecs) == []
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"tags": {"owner": "ops"}, "purge_tags": False},
+            {"tags": {"owner": "ops"}, "purge_tags": True},
+            {"tags": {}, "purge_tags": True},
+            {"tags": {"team": "cms"}, "desired_count": 2},
+        ],
+    )
+    def test_check_mode_predicts_the_tags_without_writing(self, params):
+        ecs, result, prediction = self.run(check_mode=True, **params)
+        assert result["changed"] is True
+        assert ecs.writes == []
+        assert ecs.tags_of() == self.START
+        _, _, after = self.run(**params)
+        assert diff_view(normalize_service(prediction)) == diff_view(normalize_service(after))
+
+
+class TestAbsent:
+    def test_nothing_to_delete(self):
+        for ecs in (FakeECS(service("other")), FakeECS(service(status="INACTIVE"))):
+            result, after = run(ecs, FakeModule(state="absent"))
+            assert (result["changed"], after) == (False, {})
+            assert ecs.writes == []
+
+    def test_scale_to_zero_delete_and_wait(self):
+        ecs = FakeECS(service(desiredCount=2))
+        result, after = run(ecs, FakeModule(state="absent"))
+        assert result == {
+            "changed": True,
+            "deployment_started": False,
+            "changes": ["desired_count from 2 to 0", "delete service web from cluster prod"],
+        }
+        assert after == {}
+        assert ecs.calls[1:] == [
+            ("update_service", {"cluster": CLUSTER, "service": "web", "desiredCount": 0}),
+            ("delete_service", {"cluster": CLUSTER, "service": "web"}),
+            ("describe_services", {"cluster": CLUSTER, "services": ["web"]}),  # the waiter
+        ]
+        assert ecs.get()["status"] == "INACTIVE"
+
+    def test_a_service_at_zero_is_deleted_without_scaling(self):
+        ecs = FakeECS(service(desiredCount=0))
+        run(ecs, FakeModule(state="absent", wait=False))
+        assert ecs.operations() == ["describe_services", "delete_service"]
+
+    def test_check_mode_deletes_nothing(self):
+        ecs = FakeECS(service(desiredCount=2))
+        result, after = run(ecs, FakeModule(True, state="absent"))
+        assert (result["changed"], after) == (True, {})
+        assert result["changes"] == ["desired_count from 2 to 0", "delete service web from cluster prod"]
+        assert ecs.writes == []
+        assert ecs.get() == service(desiredCount=2)
+
+    def test_a_draining_service_is_waited_for_not_deleted_again(self):
+        ecs = FakeECS(service(status="DRAINING"), drain_polls=1)
+        result, _ = run(ecs, FakeModule(state="absent", wait=False))
+        assert result["changed"] is True
+        assert result["changes"] == ["already being deleted (DRAINING)"]
+        assert ecs.writes == []
+
+    def test_the_waiter_polls_until_inactive(self, monkeypatch):
+        slept = []
+        monkeypatch.setattr(botocore.waiter.time, "sleep", slept.append)
+        ecs = FakeECS(service(desiredCount=0), drain_polls=2)
+        run(ecs, FakeModule(state="absent"))
+        assert ecs.operations()[2:] == ["describe_services"] * 3
+        assert slept == [10, 10]
+        assert ecs.get()["status"] == "INACTIVE"
+
+    def test_a_service_that_stays_draining_times_out(self, monkeypatch):
+        monkeypatch.setattr(botocore.waiter.time, "sleep", lambda seconds: None)
+        ecs = FakeECS(service(desiredCount=0), drain_polls=100)
+        with pytest.raises(AnsibleECSError, match="Timeout trying to wait for the service to be deleted"):
+            run(ecs, FakeModule(state="absent", wait_timeout=30))
+        assert ecs.operations().count("describe_services") == 1 + 3
+
+    def test_a_service_gone_missing_counts_as_deleted(self):
+        ecs = FakeECS(service(desiredCount=0))
+        original = ecs.delete_service
+
+        def delete_and_forget(**kwargs):
+            answer = original(**kwargs)
+            del ecs.services[(CLUSTER, "web")]
+            return answer
+
+        ecs.delete_service = delete_and_forget
+        result, _ = run(ecs, FakeModule(state="absent"))
+        assert result["changed"] is True
+
+
+class TestConversions:
+    def test_normalize_snake_cases_with_tags_as_a_dict_and_times_as_text(self):
+        normalized = normalize_service(service(tags={"team": "web"}))
+        assert normalized["tags"] == {"team": "web"}
+        assert normalized["created_at"] == "2024-05-01T12:00:00+00:00"
+        assert normalized["deployments"][0]["created_at"] == "2024-05-01T12:00:00+00:00"
+        assert normalized["network_configuration"]["awsvpc_configuration"]["security_groups"] == ["sg-1"]
+        assert normalized["deployment_configuration"]["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+        json.dumps(normalized)
+
+    def test_normalize_nothing(self):
+        assert normalize_service(None) == {}
+
+    @pytest.mark.parametrize("value", ["web:1", task_definition_arn("web:1")])
+    def test_task_definition_key(self, value):
+        assert task_definition_key(value) == "web:1"
+
+    def test_no_difference_no_request(self):
+        assert service_differences(service(), FakeModule(**SAME).params, task_definition_arn("web:1")) == (None, [], False)
+
+
+class ExitJson(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs)
+        self.kwargs = kwargs
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Run the module's main() with these arguments on this fake client; (failed, result)."""
+
+    def exit_json(self, **kwargs):
+        raise ExitJson(dict(kwargs, failed=False))
+
+    def fail_json(self, msg, **kwargs):
+        raise ExitJson(dict(kwargs, msg=msg, failed=True))
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def execute(ecs, args):
+        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: ecs)
+        with patch_module_args(args), pytest.raises(ExitJson) as done:
+            module_under_test.main()
+        result = json.loads(json.dumps(done.value.kwargs))
+        return result["failed"], result
+
+    return execute
+
+
+class TestMain:
+    AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
+    ARGS = dict(AWS, cluster=CLUSTER, name="web", task_definition="web:1", desired_count=1, network_configuration={"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"]})
+
+    def test_check_mode_with_diff(self, run_module):
+        ecs = FakeECS()
+        failed, result = run_module(ecs, dict(self.ARGS, _ansible_check_mode=True, _ansible_diff=True))
+        assert not failed, result
+        assert (result["changed"], result["deployment_started"]) == (True, True)
+        assert ecs.writes == []
+        assert result["diff"]["before"] == {}
+        assert result["diff"]["after"]["deployment_configuration"] == {"deployment_circuit_breaker": {"enable": True, "rollback": True}}
+        assert result["service"]["launch_type"] == "FARGATE"
+        assert result["service"]["network_configuration"]["awsvpc_configuration"]["assign_public_ip"] == "DISABLED"
+
+    def test_create_then_nothing_to_do(self, run_module):
+        ecs = FakeECS()
+        failed, first = run_module(ecs, self.ARGS)
+        assert not failed, first
+        assert first["changed"] is True
+        assert first["service"]["service_arn"] == service_arn("web")
+        failed, second = run_module(ecs, self.ARGS)
+        assert not failed, second
+        assert (second["changed"], second["deployment_started"], second["changes"]) == (False, False, [])
+        assert [op for op, _ in ecs.writes] == ["create_service"]
+
+    def test_the_diff_shows_the_configuration_not_the_events(self, run_module):
+        ecs = FakeECS(service())
+        failed, result = run_module(ecs, dict(self.ARGS, desired_count=2, _ansible_diff=True))
+        assert not failed, result
+        assert result["diff"]["before"]["desired_count"] == 1
+        assert result["diff"]["after"]["desired_count"] == 2
+        assert "events" not in result["diff"]["before"]
+        assert "deployments" not in result["diff"]["after"]
+        assert "events" in result["service"]
+
+    def test_delete_with_diff(self, run_module):
+        ecs = FakeECS(service())
+        failed, result = run_module(ecs, dict(self.AWS, cluster=CLUSTER, name="web", state="absent", _ansible_diff=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert result["service"] == {}
+        assert result["diff"]["before"]["status"] == "ACTIVE"
+        assert result["diff"]["after"] == {}
+
+    def test_aws_errors_fail_with_the_call_named(self, run_module):
+        ecs = FakeECS(errors={"create_service": "AccessDeniedException"})
+        failed, result = run_module(ecs, self.ARGS)
+        assert failed
+        assert result["msg"].startswith("Failed to create the service")
+        assert result["error"]["code"] == "AccessDeniedException"
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ({"network_configuration": {"security_groups": ["sg-1"]}}, "subnets"),
+            ({"load_balancers": [{"target_group_arn": TARGET_GROUP}]}, "container_name"),
+            ({"propagate_tags": "ALL"}, "propagate_tags"),
+            ({"launch_type": "EXTERNAL"}, "launch_type"),
+        ],
+    )
+    def test_argument_checks(self, run_module, args, message):
+        ecs = FakeECS()
+        failed, result = run_module(ecs, dict(self.ARGS, **args))
+        assert failed
+        assert message in result["msg"]
+        assert ecs.calls == []

@@ -1,0 +1,443 @@
+"""ecs_taskdefinition against a stubbed ECS client: when it registers a new revision and when it does
+not, what check mode predicts without writing, tags without a new revision, deregistration."""
+
+import copy
+import json
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.quoin.fargate.plugins.modules import ecs_taskdefinition as module_under_test
+from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_absent
+from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_present
+
+from ..fake_ecs_taskdefinitions import REGISTER_SHAPE as SHAPE
+from ..fake_ecs_taskdefinitions import FakeECS
+from ..fake_ecs_taskdefinitions import arn
+from ..module_utils.test_ecs_task_definition import AWS_DESCRIBED
+from ..module_utils.test_ecs_task_definition import MOTO_DESCRIBED
+from ..module_utils.test_ecs_task_definition import MOTO_REQUEST
+from ..module_utils.test_ecs_task_definition import REQUEST
+from ..module_utils.test_ecs_task_definition import REMOVE
+from ..module_utils.test_ecs_task_definition import changed
+
+FAMILY = "prod-cms"
+DEFAULTS = {
+    "family": FAMILY,
+    "state": "present",
+    "task_definition": None,
+    "revision": None,
+    "tags": None,
+    "purge_tags": True,
+}
+
+
+class FailJson(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.kwargs = kwargs
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, diff=False, **params):
+        unknown = set(params) - set(DEFAULTS)
+        assert not unknown, unknown
+        self.params = dict(copy.deepcopy(DEFAULTS), **params)
+        self.check_mode = check_mode
+        self._diff = diff
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs)
+
+
+def registered(*requests, tags=None, family=FAMILY):
+    """A stub with these revisions registered (as AWS describes them), 1, 2, ..."""
+    ecs = FakeECS()
+    for request in requests:
+        ecs.add(dict(copy.deepcopy(request), family=family), tags=tags)
+    return ecs
+
+
+def present(ecs, check_mode=False, **params):
+    """ensure_present as main() runs it: (result, (task definition, tags))."""
+    params.setdefault("task_definition", copy.deepcopy(REQUEST))
+    result = {"changed": False}
+    after = ensure_present(ecs, FakeModule(check_mode, **params), SHAPE, result)
+    return result, after
+
+
+def absent(ecs, check_mode=False, **params):
+    result = {"changed": False}
+    ensure_absent(ecs, FakeModule(check_mode, state="absent", **params), SHAPE, result)
+    return result
+
+
+def registrations(ecs):
+    return [kwargs for operation, kwargs in ecs.writes if operation == "register_task_definition"]
+
+
+# Each change the stock module misses or never compares, as edits of REQUEST.
+CHANGES = {
+    "environment value": {"containerDefinitions__0__environment__0__value": "staging"},
+    "secret": {"containerDefinitions__0__secrets__0__valueFrom": "arn:aws:ssm:eu-central-1:123456789012:parameter/other"},
+    "mount point": {"containerDefinitions__0__mountPoints__0__containerPath": "/data"},
+    "access point": {"volumes__0__efsVolumeConfiguration__authorizationConfig__accessPointId": "fsap-0fedcba9876543210"},
+    "cpu": {"cpu": "2048"},
+    "memory": {"memory": "4096"},
+    "execution role": {"executionRoleArn": "arn:aws:iam::123456789012:role/other"},
+    "task role": {"taskRoleArn": REMOVE},
+    "image": {"containerDefinitions__0__image": "gentics/mesh:2.1.1"},
+    "health check": {"containerDefinitions__0__healthCheck__retries": 5},
+    "read-only root": {"containerDefinitions__0__readonlyRootFilesystem": False},
+    "user": {"containerDefinitions__0__user": "0:0"},
+    "ephemeral storage": {"ephemeralStorage__sizeInGiB": 50},
+    "runtime platform": {"runtimePlatform__cpuArchitecture": "ARM64"},
+}
+
+
+class TestRegister:
+    def test_a_new_family_is_registered(self):
+        ecs = FakeECS()
+        result, (after, tags) = present(ecs, tags={"team": "cms"})
+        assert result["changed"] is True
+        [request] = registrations(ecs)
+        assert request["family"] == FAMILY
+        assert request["tags"] == [{"key": "team", "value": "cms"}]
+        assert request["cpu"] == "1024"
+        assert after["taskDefinitionArn"] == arn(FAMILY, 1)
+        assert tags == {"team": "cms"}
+        assert "containerDefinitions[cms]: added" in result["changes"]
+
+    def test_the_same_definition_again_changes_nothing(self):
+        ecs = FakeECS()
+        present(ecs)
+        result, (after, _) = present(ecs)
+        assert result == {"changed": False, "changes": [], "diff": result["diff"]}
+        assert result["diff"]["before"] == result["diff"]["after"]
+        assert len(registrations(ecs)) == 1
+        assert after["revision"] == 1
+
+    def test_a_description_with_all_of_aws_defaults_changes_nothing(self):
+        ecs = FakeECS()
+        ecs.add_described(AWS_DESCRIBED)
+        result, (after, _) = present(ecs)
+        assert result["changed"] is False
+        assert result["changes"] == []
+        assert ecs.writes == []
+        assert after["revision"] == 7
+
+    def test_a_description_from_moto_changes_nothing(self):
+        ecs = FakeECS()
+        ecs.add_described(MOTO_DESCRIBED)
+        result, _ = present(ecs, family="probe-site", task_definition=copy.deepcopy(MOTO_REQUEST))
+        assert result["changed"] is False
+        assert ecs.writes == []
+
+    @pytest.mark.parametrize("edits", CHANGES.values(), ids=CHANGES.keys())
+    def test_each_change_registers_a_new_revision(self, edits):
+        ecs = registered(REQUEST)
+        result, (after, _) = present(ecs, task_definition=changed(REQUEST, **edits))
+        assert result["changed"] is True
+        assert len(result["changes"]) >= 1
+        assert len(registrations(ecs)) == 1
+        assert after["revision"] == 2
+        assert ecs.active(FAMILY) == [1, 2]
+
+    def test_only_the_latest_active_revision_counts(self):
+        staging = changed(REQUEST, containerDefinitions__0__environment__0__value="staging")
+        ecs = registered(REQUEST, staging)
+        result, (after, _) = present(ecs)
+        assert result["changes"] == ["containerDefinitions[cms].environment[NODE_ENV]: staging -> production"]
+        assert after["revision"] == 3
+
+    def test_an_inactive_latest_revision_does_not_count(self):
+        staging = changed(REQUEST, containerDefinitions__0__environment__0__value="staging")
+        ecs = registered(staging)
+        ecs.add(dict(REQUEST, family=FAMILY), status="INACTIVE")
+        result, (after, _) = present(ecs)
+        assert result["changed"] is True
+        assert result["changes"] == ["containerDefinitions[cms].environment[NODE_ENV]: staging -> production"]
+        assert after["revision"] == 3
+
+    def test_families_that_share_the_prefix_do_not_count(self):
+        ecs = registered(REQUEST, family=f"{FAMILY}-worker")
+        result, (after, _) = present(ecs)
+        assert result["changed"] is True
+        assert after["taskDefinitionArn"] == arn(FAMILY, 1)
+        assert ecs.active(f"{FAMILY}-worker") == [1]
+
+    def test_a_new_revision_carries_the_tags_when_none_are_asked(self):
+        ecs = registered(REQUEST, tags={"team": "cms", "aws:cloudformation:stack-name": "s"})
+        _, (after, tags) = present(ecs, task_definition=changed(REQUEST, cpu="2048"))
+        assert registrations(ecs)[0]["tags"] == [{"key": "team", "value": "cms"}]
+        assert tags == {"team": "cms"}
+        assert ecs.tags_of(FAMILY, 2) == {"team": "cms"}
+
+    @pytest.mark.parametrize(
+        "purge, expected",
+        [(True, {"owner": "ops"}), (False, {"team": "cms", "owner": "ops"})],
+    )
+    def test_a_new_revision_gets_the_tags_as_asked(self, purge, expected):
+        ecs = registered(REQUEST, tags={"team": "cms"})
+        present(ecs, task_definition=changed(REQUEST, cpu="2048"), tags={"owner": "ops"}, purge_tags=purge)
+        assert ecs.tags_of(FAMILY, 2) == expected
+        assert ecs.tags_of(FAMILY, 1) == {"team": "cms"}
+
+
+class TestCheckMode:
+    def test_a_new_family_is_predicted_without_writing(self):
+        ecs = FakeECS()
+        result, (after, tags) = present(ecs, check_mode=True, tags={"team": "cms"})
+        assert result["changed"] is True
+        assert ecs.writes == []
+        assert ecs.revisions == {}
+        assert after["revision"] == 1
+        assert "taskDefinitionArn" not in after
+        assert after["family"] == FAMILY
+        assert tags == {"team": "cms"}
+
+    def test_the_predicted_revision_follows_the_inactive_ones(self):
+        ecs = registered(REQUEST, REQUEST, REQUEST)
+        for revision in (1, 2, 3):
+            ecs.revisions[FAMILY][revision]["taskDefinition"]["status"] = "INACTIVE"
+        result, (after, _) = present(ecs, check_mode=True)
+        assert result["changed"] is True
+        assert after["revision"] == 4
+        assert ecs.writes == []
+
+    @pytest.mark.parametrize("edits", CHANGES.values(), ids=CHANGES.keys())
+    def test_each_change_is_predicted_without_writing(self, edits):
+        ecs = registered(REQUEST)
+        result, (after, _) = present(ecs, check_mode=True, task_definition=changed(REQUEST, **edits))
+        assert result["changed"] is True
+        assert ecs.writes == []
+        assert ecs.active(FAMILY) == [1]
+        assert after["revision"] == 2
+
+    def test_check_mode_reports_the_same_changes_as_a_run(self):
+        edits = CHANGES["environment value"]
+        checked, _ = present(registered(REQUEST), check_mode=True, task_definition=changed(REQUEST, **edits))
+        applied, _ = present(registered(REQUEST), task_definition=changed(REQUEST, **edits))
+        assert checked == applied
+
+    def test_nothing_to_do_is_not_changed(self):
+        ecs = registered(REQUEST, tags={"team": "cms"})
+        result, (after, _) = present(ecs, check_mode=True, tags={"team": "cms"})
+        assert result["changed"] is False
+        assert after["revision"] == 1
+
+
+class TestTags:
+    def test_tags_alone_tag_the_latest_revision(self):
+        ecs = registered(REQUEST, REQUEST, tags={"team": "cms"})
+        result, (after, tags) = present(ecs, tags={"team": "web"})
+        assert result["changed"] is True
+        assert result["changes"] == []
+        assert registrations(ecs) == []
+        assert ecs.writes == [("tag_resource", {"resourceArn": arn(FAMILY, 2), "tags": [{"key": "team", "value": "web"}]})]
+        assert after["revision"] == 2
+        assert tags == {"team": "web"}
+        assert ecs.tags_of(FAMILY, 1) == {"team": "cms"}
+
+    def test_purging_untags(self):
+        ecs = registered(REQUEST, tags={"team": "cms", "owner": "ops", "aws:cloudformation:stack-name": "s"})
+        result, (_, tags) = present(ecs, tags={"team": "cms"})
+        assert result["changed"] is True
+        assert ecs.writes == [("untag_resource", {"resourceArn": arn(FAMILY, 1), "tagKeys": ["owner"]})]
+        assert tags == {"team": "cms", "aws:cloudformation:stack-name": "s"}
+
+    def test_without_purge_tags_are_only_added(self):
+        ecs = registered(REQUEST, tags={"team": "cms"})
+        _, (_, tags) = present(ecs, tags={"owner": "ops"}, purge_tags=False)
+        assert [operation for operation, _ in ecs.writes] == ["tag_resource"]
+        assert tags == {"team": "cms", "owner": "ops"}
+
+    def test_no_tags_asked_leaves_them_alone(self):
+        ecs = registered(REQUEST, tags={"team": "cms"})
+        result, (_, tags) = present(ecs)
+        assert result["changed"] is False
+        assert ecs.writes == []
+        assert tags == {"team": "cms"}
+
+    def test_tags_in_check_mode_are_predicted_without_writing(self):
+        ecs = registered(REQUEST, tags={"team": "cms"})
+        result, (_, tags) = present(ecs, check_mode=True, tags={"owner": "ops"})
+        assert result["changed"] is True
+        assert ecs.writes == []
+        assert tags == {"owner": "ops"}
+        assert ecs.tags_of(FAMILY, 1) == {"team": "cms"}
+
+
+class TestDeregister:
+    def test_every_active_revision(self):
+        ecs = registered(REQUEST, REQUEST, REQUEST)
+        ecs.revisions[FAMILY][1]["taskDefinition"]["status"] = "INACTIVE"
+        result = absent(ecs)
+        assert result["changed"] is True
+        assert result["deregistered_task_definition_arns"] == [arn(FAMILY, 2), arn(FAMILY, 3)]
+        assert ecs.writes == [
+            ("deregister_task_definition", {"taskDefinition": arn(FAMILY, 2)}),
+            ("deregister_task_definition", {"taskDefinition": arn(FAMILY, 3)}),
+        ]
+        assert ecs.active(FAMILY) == []
+
+    def test_one_revision(self):
+        ecs = registered(REQUEST, REQUEST)
+        result = absent(ecs, revision=1)
+        assert result["deregistered_task_definition_arns"] == [arn(FAMILY, 1)]
+        assert ecs.active(FAMILY) == [2]
+
+    @pytest.mark.parametrize("revision", [1, 5])
+    def test_a_revision_that_is_not_active_is_nothing_to_do(self, revision):
+        ecs = registered(REQUEST)
+        ecs.revisions[FAMILY][1]["taskDefinition"]["status"] = "INACTIVE"
+        result = absent(ecs, revision=revision)
+        assert result["changed"] is False
+        assert ecs.writes == []
+
+    def test_another_family_is_left_alone(self):
+        ecs = registered(REQUEST, family=f"{FAMILY}-worker")
+        assert absent(ecs)["changed"] is False
+        assert ecs.active(f"{FAMILY}-worker") == [1]
+
+    def test_check_mode_deregisters_nothing(self):
+        ecs = registered(REQUEST, REQUEST)
+        result = absent(ecs, check_mode=True)
+        assert result["changed"] is True
+        assert result["deregistered_task_definition_arns"] == [arn(FAMILY, 1), arn(FAMILY, 2)]
+        assert ecs.writes == []
+        assert ecs.active(FAMILY) == [1, 2]
+
+
+class ExitJson(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs)
+        self.kwargs = kwargs
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Run the module's main() with these arguments on this stub; (failed, result)."""
+
+    def exit_json(self, **kwargs):
+        raise ExitJson(dict(kwargs, failed=False))
+
+    def fail_json(self, msg, **kwargs):
+        raise ExitJson(dict(kwargs, msg=msg, failed=True))
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run(ecs, args):
+        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: ecs)
+        with patch_module_args(args), pytest.raises(ExitJson) as done:
+            module_under_test.main()
+        result = json.loads(json.dumps(done.value.kwargs))
+        return result["failed"], result
+
+    return run
+
+
+class TestMain:
+    AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
+
+    def args(self, **args):
+        return dict(self.AWS, family=FAMILY, task_definition=copy.deepcopy(REQUEST), **args)
+
+    def test_check_mode_with_diff(self, run_module):
+        ecs = registered(REQUEST)
+        args = self.args(_ansible_check_mode=True, _ansible_diff=True)
+        args["task_definition"]["containerDefinitions"][0]["image"] = "gentics/mesh:2.1.1"
+        failed, result = run_module(ecs, args)
+        assert not failed, result
+        assert result["changed"] is True
+        assert ecs.writes == []
+        assert result["task_definition_arn"] is None
+        assert result["revision"] == 2
+        assert result["changes"] == ["containerDefinitions[cms].image: gentics/mesh:2.1.0 -> gentics/mesh:2.1.1"]
+        assert result["diff"]["before"]["containerDefinitions"][0]["image"] == "gentics/mesh:2.1.0"
+        assert result["diff"]["after"]["containerDefinitions"][0]["image"] == "gentics/mesh:2.1.1"
+        assert result["task_definition"]["container_definitions"][0]["image"] == "gentics/mesh:2.1.1"
+
+    def test_register_then_nothing_to_do(self, run_module):
+        ecs = FakeECS()
+        failed, first = run_module(ecs, self.args(tags={"team": "cms"}))
+        assert not failed, first
+        assert first["changed"] is True
+        assert first["task_definition_arn"] == arn(FAMILY, 1)
+        assert first["revision"] == 1
+        failed, second = run_module(ecs, self.args(tags={"team": "cms"}))
+        assert not failed, second
+        assert second["changed"] is False
+        assert second["changes"] == []
+        assert "diff" not in second
+        assert second["task_definition"] == first["task_definition"]
+        assert len(registrations(ecs)) == 1
+
+    def test_the_returned_definition_is_snake_cased_with_the_users_keys(self, run_module):
+        failed, result = run_module(FakeECS(), self.args(tags={"Team": "CMS"}))
+        assert not failed, result
+        returned = result["task_definition"]
+        container = returned["container_definitions"][0]
+        assert returned["execution_role_arn"] == REQUEST["executionRoleArn"]
+        assert returned["ephemeral_storage"] == {"size_in_gi_b": 30}
+        assert container["docker_labels"] == {"com.quoin.Service": "cms"}
+        assert container["log_configuration"]["options"]["awslogs-stream-prefix"] == "cms"
+        assert returned["tags"] == {"Team": "CMS"}
+        assert isinstance(returned["registered_at"], str)
+
+    def test_absent_with_diff(self, run_module):
+        ecs = registered(REQUEST, REQUEST)
+        failed, result = run_module(ecs, dict(self.AWS, family=FAMILY, state="absent", _ansible_diff=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert result["deregistered_task_definition_arns"] == [arn(FAMILY, 1), arn(FAMILY, 2)]
+        assert result["task_definition"] == {}
+        assert result["diff"]["after"] == {}
+        assert result["diff"]["before"]["cpu"] == "1024"
+        failed, again = run_module(ecs, dict(self.AWS, family=FAMILY, state="absent"))
+        assert (failed, again["changed"], again["deregistered_task_definition_arns"]) == (False, False, [])
+
+    def test_an_invalid_definition_fails_before_any_call(self, run_module):
+        ecs = FakeECS()
+        args = self.args()
+        args["task_definition"]["container_definitions"] = args["task_definition"].pop("containerDefinitions")
+        failed, result = run_module(ecs, args)
+        assert failed
+        assert result["msg"] == (
+            "task_definition has members that RegisterTaskDefinition does not know "
+            "(the API's camelCase names are expected): container_definitions"
+        )
+        assert ecs.calls == []
+
+    def test_family_inside_the_definition_fails(self, run_module):
+        ecs = FakeECS()
+        args = self.args()
+        args["task_definition"]["family"] = "other"
+        failed, result = run_module(ecs, args)
+        assert failed
+        assert result["msg"] == "task_definition.family: give it as the module's family option"
+        assert ecs.calls == []
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ({"family": FAMILY}, "state is present but all of the following are missing: task_definition"),
+            ({"family": FAMILY, "revision": 3, "task_definition": {"containerDefinitions": []}}, "revision only applies to state=absent"),
+        ],
+    )
+    def test_argument_combinations(self, run_module, args, message):
+        ecs = FakeECS()
+        failed, result = run_module(ecs, dict(self.AWS, **args))
+        assert failed
+        assert message in result["msg"]
+        assert ecs.calls == []
+
+    def test_aws_errors_fail_with_the_call_named(self, run_module):
+        ecs = FakeECS(errors={"register_task_definition": "ClientException"})
+        failed, result = run_module(ecs, self.args())
+        assert failed
+        assert result["msg"].startswith("Failed to register task definition")
+        assert result["error"]["code"] == "ClientException"
