@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the quoin.fargate collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Cloud Map (servicediscovery) API layer shared by the namespace and service modules.
+
+One small function per API call, each retried with jittered backoff and wrapped by an error handler
+(a missing resource is None on a read and False on a delete); a waiter for Cloud Map's asynchronous
+operations, which botocore does not provide; conversions to the snake_cased shape the modules return;
+the comparison of a service with the module parameters.
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Modules are responsible for handling this.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+
+MAX_TTL = 2147483647
+
+
+class AnsibleServiceDiscoveryError(AnsibleAWSError):
+    pass
+
+
+class NamespaceErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleServiceDiscoveryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NamespaceNotFound")
+
+
+class ServiceErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleServiceDiscoveryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ServiceNotFound")
+
+
+class OperationErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleServiceDiscoveryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("OperationNotFound")
+
+
+class TagErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleServiceDiscoveryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+class HostedZoneErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleServiceDiscoveryError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchHostedZone")
+
+
+# Namespaces
+
+
+@NamespaceErrorHandler.list_error_handler("list namespaces", [])
+@AWSRetry.jittered_backoff()
+def list_namespaces(client, name=None, namespace_type=None):
+    filters = []
+    if name:
+        filters.append({"Name": "NAME", "Values": [name], "Condition": "EQ"})
+    if namespace_type:
+        filters.append({"Name": "TYPE", "Values": [namespace_type], "Condition": "EQ"})
+    params = {"Filters": filters} if filters else {}
+    paginator = client.get_paginator("list_namespaces")
+    return paginator.paginate(**params).build_full_result()["Namespaces"]
+
+
+@NamespaceErrorHandler.list_error_handler("get namespace")
+@AWSRetry.jittered_backoff()
+def get_namespace(client, namespace_id):
+    return client.get_namespace(Id=namespace_id)["Namespace"]
+
+
+@NamespaceErrorHandler.common_error_handler("create private DNS namespace")
+@AWSRetry.jittered_backoff()
+def create_private_dns_namespace(client, name, vpc, creator_request_id, description=None, tags=None):
+    """Start creating the namespace; the ID of the asynchronous operation.
+
+    The same creator_request_id on a retried call keeps Cloud Map from creating a second namespace."""
+    params = {"Name": name, "Vpc": vpc, "CreatorRequestId": creator_request_id}
+    if description is not None:
+        params["Description"] = description
+    if tags:
+        params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    return client.create_private_dns_namespace(**params)["OperationId"]
+
+
+@NamespaceErrorHandler.common_error_handler("update private DNS namespace")
+@AWSRetry.jittered_backoff()
+def update_private_dns_namespace(client, namespace_id, updater_request_id, description):
+    return client.update_private_dns_namespace(
+        Id=namespace_id, UpdaterRequestId=updater_request_id, Namespace={"Description": description}
+    )["OperationId"]
+
+
+@NamespaceErrorHandler.deletion_error_handler("delete namespace")
+@AWSRetry.jittered_backoff()
+def delete_namespace(client, namespace_id):
+    """The ID of the asynchronous operation, or False when the namespace is already gone."""
+    return client.delete_namespace(Id=namespace_id)["OperationId"]
+
+
+# Services
+
+
+@ServiceErrorHandler.list_error_handler("list services", [])
+@AWSRetry.jittered_backoff()
+def list_services(client, namespace_id):
+    paginator = client.get_paginator("list_services")
+    filters = [{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}]
+    return paginator.paginate(Filters=filters).build_full_result()["Services"]
+
+
+@ServiceErrorHandler.list_error_handler("get service")
+@AWSRetry.jittered_backoff()
+def get_service(client, service_id):
+    return client.get_service(Id=service_id)["Service"]
+
+
+def services_in_namespace(client, namespace_id, name=None):
+    """The services of the namespace (optionally only those named `name`), in full.
+
+    A service summary does not say which namespace it belongs to, so each one is read to make sure."""
+    found = []
+    for summary in list_services(client, namespace_id):
+        if name is not None and summary.get("Name") != name:
+            continue
+        service = get_service(client, summary["Id"])
+        if service and service.get("NamespaceId") == namespace_id:
+            found.append(service)
+    return found
+
+
+@ServiceErrorHandler.common_error_handler("create service")
+@AWSRetry.jittered_backoff()
+def create_service(client, **params):
+    return client.create_service(**params)["Service"]
+
+
+@ServiceErrorHandler.common_error_handler("update service")
+@AWSRetry.jittered_backoff()
+def update_service(client, service_id, change):
+    """Start updating the service; the ID of the asynchronous operation."""
+    return client.update_service(Id=service_id, Service=change)["OperationId"]
+
+
+@ServiceErrorHandler.deletion_error_handler("delete service")
+@AWSRetry.jittered_backoff()
+def delete_service(client, service_id):
+    client.delete_service(Id=service_id)
+    return True
+
+
+@ServiceErrorHandler.list_error_handler("list instances", [])
+@AWSRetry.jittered_backoff()
+def list_instances(client, service_id):
+    paginator = client.get_paginator("list_instances")
+    return paginator.paginate(ServiceId=service_id).build_full_result()["Instances"]
+
+
+# Tags
+
+
+@TagErrorHandler.list_error_handler("list tags", {})
+@AWSRetry.jittered_backoff()
+def list_tags(client, arn):
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceARN=arn).get("Tags", []))
+
+
+@TagErrorHandler.common_error_handler("tag resource")
+@AWSRetry.jittered_backoff()
+def tag_resource(client, arn, tags):
+    client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@TagErrorHandler.common_error_handler("untag resource")
+@AWSRetry.jittered_backoff()
+def untag_resource(client, arn, tag_keys):
+    client.untag_resource(ResourceARN=arn, TagKeys=list(tag_keys))
+    return True
+
+
+# The VPCs of a private namespace: Cloud Map does not report them, its Route 53 hosted zone does.
+
+
+@HostedZoneErrorHandler.list_error_handler("get hosted zone")
+@AWSRetry.jittered_backoff()
+def hosted_zone_vpcs(route53, hosted_zone_id):
+    """The IDs of the VPCs associated with the hosted zone, or None when the zone does not exist."""
+    return [vpc["VPCId"] for vpc in route53.get_hosted_zone(Id=hosted_zone_id).get("VPCs", [])]
+
+
+# Operations
+
+
+@OperationErrorHandler.list_error_handler("get operation")
+@AWSRetry.jittered_backoff()
+def get_operation(client, operation_id):
+    return client.get_operation(OperationId=operation_id)["Operation"]
+
+
+class ServiceDiscoveryWaiterFactory(BaseWaiterFactory):
+    @property
+    def _waiter_model_data(self):
+        return {
+            "operation_success": {
+                "operation": "GetOperation",
+                "delay": 5,
+                "maxAttempts": 60,
+                "acceptors": [
+                    {"state": "success", "matcher": "path", "argument": "Operation.Status", "expected": "SUCCESS"},
+                    {"state": "failure", "matcher": "path", "argument": "Operation.Status", "expected": "FAIL"},
+                    {"state": "retry", "matcher": "path", "argument": "Operation.Status", "expected": "SUBMITTED"},
+                    {"state": "retry", "matcher": "path", "argument": "Operation.Status", "expected": "PENDING"},
+                    # Read right after it was started, an operation may not be visible yet.
+                    {"state": "retry", "matcher": "error", "expected": "OperationNotFound"},
+                ],
+            },
+        }
+
+
+@OperationErrorHandler.common_error_handler("wait for the Cloud Map operation")
+def wait_for_operation(client, operation_id, timeout, delay=5):
+    """Wait until the operation succeeds, for at most `timeout` seconds; the operation.
+
+    An operation that ends in FAIL raises an error carrying Cloud Map's own reason."""
+    waiter = ServiceDiscoveryWaiterFactory().get_waiter(client, "operation_success")
+    try:
+        waiter.wait(OperationId=operation_id, WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)})
+    except botocore.exceptions.WaiterError as e:
+        operation = (e.last_response or {}).get("Operation") or {}
+        if operation.get("Status") != "FAIL":
+            raise
+        raise AnsibleServiceDiscoveryError(
+            message=(
+                f"Cloud Map operation {operation_id} ({operation.get('Type', 'unknown type')}) failed: "
+                f"{operation.get('ErrorCode', 'no error code')}: {operation.get('ErrorMessage', 'no message')}"
+            )
+        )
+    return get_operation(client, operation_id)
+
+
+# Conversions
+
+
+def normalize_namespace(namespace, tags=None):
+    """The API's namespace as the modules return it."""
+    if not namespace:
+        return {}
+    dns_properties = (namespace.get("Properties") or {}).get("DnsProperties") or {}
+    result = {
+        "id": namespace.get("Id"),
+        "arn": namespace.get("Arn"),
+        "name": namespace["Name"],
+        "type": namespace.get("Type"),
+        "description": namespace.get("Description"),
+        "properties": {"hosted_zone_id": dns_properties.get("HostedZoneId"), "dns_name": namespace["Name"]},
+        "tags": dict(tags or {}),
+    }
+    if "ServiceCount" in namespace:
+        result["service_count"] = namespace["ServiceCount"]
+    return {key: value for key, value in result.items() if key not in ("id", "arn") or value is not None}
+
+
+def _records(dns_config):
+    return [{"type": record["Type"], "ttl": record["TTL"]} for record in (dns_config or {}).get("DnsRecords", [])]
+
+
+def normalize_service(service, tags=None):
+    """The API's service as the modules return it."""
+    if not service:
+        return {}
+    dns_config = service.get("DnsConfig")
+    custom = service.get("HealthCheckCustomConfig")
+    result = {
+        "id": service.get("Id"),
+        "arn": service.get("Arn"),
+        "name": service["Name"],
+        "namespace_id": service.get("NamespaceId"),
+        "description": service.get("Description"),
+        "dns_config": {"routing_policy": dns_config.get("RoutingPolicy"), "dns_records": _records(dns_config)} if dns_config else None,
+        "health_check_custom_config": {"failure_threshold": custom.get("FailureThreshold")} if custom is not None else None,
+        "tags": dict(tags or {}),
+    }
+    health_check = service.get("HealthCheckConfig")
+    if health_check:
+        # Route 53 health checks exist only in public namespaces; kept so that an update can resend them.
+        result["health_check_config"] = {
+            "type": health_check.get("Type"),
+            "resource_path": health_check.get("ResourcePath"),
+            "failure_threshold": health_check.get("FailureThreshold"),
+        }
+    if "InstanceCount" in service:
+        result["instance_count"] = service["InstanceCount"]
+    return {key: value for key, value in result.items() if key not in ("id", "arn") or value is not None}
+
+
+def dns_records_request(dns_records):
+    return [{"Type": record["type"], "TTL": record["ttl"]} for record in dns_records]
+
+
+def service_request(params, creator_request_id):
+    """CreateService's arguments for the module parameters."""
+    request = {
+        "Name": params["name"],
+        "NamespaceId": params["namespace_id"],
+        "CreatorRequestId": creator_request_id,
+        "DnsConfig": {"RoutingPolicy": params["routing_policy"], "DnsRecords": dns_records_request(params["dns_records"])},
+    }
+    if params.get("description") is not None:
+        request["Description"] = params["description"]
+    custom = params.get("health_check_custom_config")
+    if custom is not None:
+        request["HealthCheckCustomConfig"] = {}
+        if custom.get("failure_threshold") is not None:
+            request["HealthCheckCustomConfig"]["FailureThreshold"] = custom["failure_threshold"]
+    if params.get("tags"):
+        request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
+    return request
+
+
+def validate_service_params(params):
+    """Problems with the parameters that the argument spec cannot express, one line each."""
+    problems = []
+    records = params.get("dns_records") or []
+    if not records:
+        problems.append("dns_records: give at least one record")
+    seen = set()
+    for index, record in enumerate(records):
+        if record["type"] in seen:
+            problems.append(f"dns_records[{index}]: a record of type {record['type']} is given twice")
+        seen.add(record["type"])
+        if not 0 <= record["ttl"] <= MAX_TTL:
+            problems.append(f"dns_records[{index}].ttl: {record['ttl']} is out of range (0 to {MAX_TTL})")
+    custom = params.get("health_check_custom_config") or {}
+    if custom.get("failure_threshold") is not None and not 1 <= custom["failure_threshold"] <= 10:
+        problems.append(f"health_check_custom_config.failure_threshold: {custom['failure_threshold']} is out of range (1 to 10)")
+    return problems
+
+
+def fixed_service_differences(current, params):
+    """What the parameters ask to change among what UpdateService cannot change, one line each.
+
+    `current` is a normalized service. The record types and the routing policy are always compared
+    (they have defaults); the custom health check only when it is given, and only whether there is
+    one: AWS fixes its failure threshold at 1 whatever was asked."""
+    differences = []
+    dns_config = current.get("dns_config") or {}
+    have_types = sorted(record["type"] for record in dns_config.get("dns_records", []))
+    want_types = sorted(record["type"] for record in params["dns_records"])
+    if have_types != want_types:
+        differences.append(f"dns_records types from {have_types} to {want_types}")
+    if dns_config.get("routing_policy") != params["routing_policy"]:
+        differences.append(f"routing_policy from {dns_config.get('routing_policy')} to {params['routing_policy']}")
+    if params.get("health_check_custom_config") is not None and current.get("health_check_custom_config") is None:
+        differences.append("health_check_custom_config from none to a custom health check")
+    return differences
+
+
+def service_update(current, params):
+    """What UpdateService has to change for the parameters: (the ServiceChange to send, or None when
+    nothing changes; the service as it will be). TTLs are matched by record type; the description is
+    compared only when it is given."""
+    records = (current.get("dns_config") or {}).get("dns_records", [])
+    want_ttl = {record["type"]: record["ttl"] for record in params["dns_records"]}
+    # Current order, so that the result does not depend on the order the records were given in.
+    new_records = [{"type": record["type"], "ttl": want_ttl.get(record["type"], record["ttl"])} for record in records]
+    description = current.get("description")
+    if params.get("description") is not None:
+        description = params["description"]
+    if new_records == records and (description or "") == (current.get("description") or ""):
+        return None, current
+    change = {"DnsConfig": {"DnsRecords": dns_records_request(new_records)}}
+    if description is not None:
+        change["Description"] = description
+    health_check = current.get("health_check_config")
+    if health_check:
+        # UpdateService deletes a Route 53 health check it is not sent.
+        change["HealthCheckConfig"] = {
+            key: value
+            for key, value in (
+                ("Type", health_check["type"]),
+                ("ResourcePath", health_check.get("resource_path")),
+                ("FailureThreshold", health_check.get("failure_threshold")),
+            )
+            if value is not None
+        }
+    after = dict(current, description=description, dns_config=dict(current["dns_config"], dns_records=new_records))
+    return change, after

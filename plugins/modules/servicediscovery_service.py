@@ -1,0 +1,389 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the quoin.fargate collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: servicediscovery_service
+version_added: 0.1.0
+short_description: Manage AWS Cloud Map services in a DNS namespace
+description:
+  - Creates, updates and deletes AWS Cloud Map services. A service is a name in a namespace (C(site) in
+    C(quoin-prod.internal) is C(site.quoin-prod.internal)); an ECS service that names it in its service
+    registries registers each task's address under that name.
+  - A service is identified by its name within the namespace (O(name) and O(namespace_id)).
+  - Neither amazon.aws nor community.aws has a Cloud Map module; this one follows their conventions.
+  - Cloud Map can change the TTLs of the DNS records and the description of an existing service. The
+    record types, the routing policy and the custom health check are fixed when a service is created;
+    asking for others fails with a message saying what differs. To change them, delete the service
+    (after the ECS service that registers in it no longer does) and create it again.
+  - A service that still has registered instances cannot be deleted; the module says which instances
+    are left. ECS deregisters a task when it stops, so scale the ECS service to zero, delete it or drop
+    its service registry first.
+author:
+  - Quoin (@quoininc)
+options:
+  state:
+    description:
+      - Whether the service should exist.
+    type: str
+    choices: ['present', 'absent']
+    default: present
+  name:
+    description:
+      - The service's name, the first label of the DNS name its instances get, for example C(site).
+    type: str
+    required: true
+  namespace_id:
+    description:
+      - The ID of the namespace (C(ns-...)), for example the C(namespace.id) that
+        M(quoin.fargate.servicediscovery_namespace) returns.
+    type: str
+    required: true
+  dns_records:
+    description:
+      - The DNS records Cloud Map creates for each registered instance, one per type.
+      - ECS tasks in awsvpc mode (Fargate) register C(A) records, and C(SRV) records when the ECS service
+        registry names a container port.
+      - The types are fixed at creation; the TTLs can be changed.
+    type: list
+    elements: dict
+    default: [{type: A, ttl: 10}]
+    suboptions:
+      type:
+        description: The record type.
+        type: str
+        choices: ['A', 'AAAA', 'SRV']
+        required: true
+      ttl:
+        description: How many seconds resolvers cache the record.
+        type: int
+        default: 10
+  routing_policy:
+    description:
+      - C(MULTIVALUE) answers with up to eight healthy instances, C(WEIGHTED) with one picked at random.
+      - Fixed at creation.
+    type: str
+    choices: ['MULTIVALUE', 'WEIGHTED']
+    default: MULTIVALUE
+  health_check_custom_config:
+    description:
+      - Give the service a custom health check, so that ECS reports each task's health to Cloud Map and
+        unhealthy tasks drop out of DNS answers. Without it, every registered task is answered.
+      - Fixed at creation. Not compared when omitted.
+    type: dict
+    suboptions:
+      failure_threshold:
+        description:
+          - Sent to Cloud Map when given, but not compared; AWS no longer supports it and reports 1.
+        type: int
+  description:
+    description:
+      - A description of the service. Not compared when omitted.
+    type: str
+  wait:
+    description:
+      - Wait until Cloud Map has applied an update (TTLs, description) before reading the service back.
+      - Creating and deleting a service take effect at once.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait.
+    type: int
+    default: 120
+notes:
+  - Check mode predicts the result without writing; a predicted new service has no ID or ARN yet.
+  - Diff mode shows the service before and after.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    description: Can run in check mode and predict the result without changing anything.
+    support: full
+  diff_mode:
+    description: Returns the resource before and after the change (or the predicted change in check mode).
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Ensure the name site.quoin-prod.internal, healthy tasks only
+  quoin.fargate.servicediscovery_service:
+    name: site
+    namespace_id: "{{ namespace.namespace.id }}"
+    dns_records:
+      - type: A
+        ttl: 10
+    health_check_custom_config: {}
+    tags:
+      quoin:environment: prod
+  register: site_discovery
+
+- name: Register the ECS service's tasks under that name
+  community.aws.ecs_service:
+    name: prod-site
+    cluster: prod
+    task_definition: prod-site
+    desired_count: 2
+    launch_type: FARGATE
+    network_configuration:
+      subnets: [subnet-0123456789abcdef0]
+      security_groups: [sg-0123456789abcdef0]
+    service_registries:
+      - arn: "{{ site_discovery.service.arn }}"
+
+- name: Delete the CMS's name once no task is registered in it
+  quoin.fargate.servicediscovery_service:
+    name: cms
+    namespace_id: ns-abcdefghijklmnop
+    state: absent
+"""
+
+RETURN = r"""
+service:
+  description: The service after the change (predicted in check mode); empty once deleted.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The ID; absent for a service check mode predicts.
+      type: str
+      sample: srv-abcdefghijklmnop
+    arn:
+      description: The ARN, which an ECS service registry names; absent for a service check mode predicts.
+      type: str
+      sample: arn:aws:servicediscovery:eu-central-1:123456789012:service/srv-abcdefghijklmnop
+    name:
+      description: The name.
+      type: str
+      sample: site
+    namespace_id:
+      description: The namespace.
+      type: str
+      sample: ns-abcdefghijklmnop
+    description:
+      description: The description, or null.
+      type: str
+      sample: The website
+    dns_config:
+      description: The records each instance gets and how they are answered.
+      type: dict
+      contains:
+        routing_policy:
+          description: C(MULTIVALUE) or C(WEIGHTED).
+          type: str
+          sample: MULTIVALUE
+        dns_records:
+          description: One record per type, with its TTL.
+          type: list
+          elements: dict
+          sample: [{"type": "A", "ttl": 10}]
+    health_check_custom_config:
+      description: The custom health check, or null when the service has none.
+      type: dict
+      sample: {"failure_threshold": 1}
+    health_check_config:
+      description: The Route 53 health check of a service in a public namespace.
+      returned: when the service has one
+      type: dict
+      sample: {"type": "HTTPS", "resource_path": "/health", "failure_threshold": 3}
+    instance_count:
+      description: How many instances are registered, when AWS reports it.
+      type: int
+      sample: 2
+    tags:
+      description: The tags, as a dict.
+      type: dict
+      sample: {"quoin:environment": "prod"}
+operation_id:
+  description: The Cloud Map update operation the module started and did not wait for.
+  returned: when O(wait=false) and the service was updated
+  type: str
+  sample: gv4g5meo7ndmeh4fqskygvk23d2fijwa-k9302yzd
+"""
+
+import uuid
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import create_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import delete_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import fixed_service_differences
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import list_instances
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import list_tags
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import service_request
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import service_update
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import services_in_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import tag_resource
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import untag_resource
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import update_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import validate_service_params
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import wait_for_operation
+
+# How many instance IDs a refusal to delete names.
+LISTED_INSTANCES = 10
+
+
+def find_service(client, module):
+    """The existing service the parameters identify (the API's shape), or None."""
+    found = services_in_namespace(client, module.params["namespace_id"], name=module.params["name"])
+    return found[0] if found else None
+
+
+def read_service(client, service_id):
+    service = get_service(client, service_id)
+    if not service:
+        return {}
+    return normalize_service(service, list_tags(client, service["Arn"]))
+
+
+def predicted_new(module):
+    request = service_request(module.params, creator_request_id=None)
+    request.pop("Tags", None)
+    return normalize_service(request, module.params["tags"])
+
+
+def create(client, module, result):
+    result["changed"] = True
+    if module.check_mode:
+        return predicted_new(module)
+    created = create_service(client, **service_request(module.params, str(uuid.uuid4())))
+    return read_service(client, created["Id"]) or normalize_service(created, module.params["tags"])
+
+
+def update(client, module, current, result):
+    params = module.params
+    differences = fixed_service_differences(current, params)
+    if differences:
+        module.fail_json(
+            msg=(
+                f"service {current['name']} ({current['id']}) cannot change "
+                + "; ".join(differences)
+                + ": Cloud Map fixes them when a service is created (only the TTLs and the description can change). "
+                "Delete the service and create it again, after the ECS service registered in it has stopped using it."
+            ),
+            service=current,
+        )
+    change, after = service_update(current, params)
+    to_set, to_unset = {}, []
+    if params["tags"] is not None:
+        to_set, to_unset = compare_aws_tags(current["tags"], params["tags"], params["purge_tags"])
+        after = dict(after, tags={k: v for k, v in dict(current["tags"], **to_set).items() if k not in to_unset})
+    if change is None and not to_set and not to_unset:
+        return current
+    result["changed"] = True
+    if module.check_mode:
+        return after
+    if to_unset:
+        untag_resource(client, current["arn"], to_unset)
+    if to_set:
+        tag_resource(client, current["arn"], to_set)
+    if change is not None:
+        operation_id = update_service(client, current["id"], change)
+        if not params["wait"]:
+            result["operation_id"] = operation_id
+            return after
+        wait_for_operation(client, operation_id, params["wait_timeout"])
+    return read_service(client, current["id"])
+
+
+def ensure_present(client, module, current, result):
+    if get_namespace(client, module.params["namespace_id"]) is None:
+        module.fail_json(msg=f"namespace {module.params['namespace_id']} does not exist")
+    if not current:
+        return create(client, module, result)
+    return update(client, module, current, result)
+
+
+def instances_message(current, instances):
+    ids = sorted(instance["Id"] for instance in instances)
+    listed = ", ".join(ids[:LISTED_INSTANCES]) + (", ..." if len(ids) > LISTED_INSTANCES else "")
+    held = f"{len(ids)} registered instance(s): {listed}" if ids else "registered instances"
+    return (
+        f"service {current['name']} ({current['id']}) still has {held}. "
+        "Cloud Map deletes only services without instances; ECS deregisters its tasks when they stop: "
+        "scale the ECS service to zero, delete it or remove its service registry first."
+    )
+
+
+def ensure_absent(client, module, current, result):
+    if not current:
+        return {}
+    instances = list_instances(client, current["id"])
+    if instances:
+        module.fail_json(msg=instances_message(current, instances), service=current)
+    result["changed"] = True
+    if module.check_mode:
+        return {}
+    try:
+        delete_service(client, current["id"])
+    except is_ansible_aws_error_code("ResourceInUse") as e:
+        # An instance registered between the check and the deletion.
+        module.fail_json_aws(
+            e.exception,
+            msg=instances_message(current, list_instances(client, current["id"])),
+            service=current,
+        )
+    return {}
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str", required=True),
+        namespace_id=dict(type="str", required=True),
+        dns_records=dict(
+            type="list",
+            elements="dict",
+            default=[{"type": "A", "ttl": 10}],
+            options=dict(
+                type=dict(type="str", choices=["A", "AAAA", "SRV"], required=True),
+                ttl=dict(type="int", default=10),
+            ),
+        ),
+        routing_policy=dict(type="str", choices=["MULTIVALUE", "WEIGHTED"], default="MULTIVALUE"),
+        health_check_custom_config=dict(type="dict", options=dict(failure_threshold=dict(type="int"))),
+        description=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if module.params["state"] == "present":
+        problems = validate_service_params(module.params)
+        if problems:
+            module.fail_json(msg="; ".join(problems))
+
+    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
+    result = dict(changed=False)
+    try:
+        existing = find_service(client, module)
+        before = normalize_service(existing, list_tags(client, existing["Arn"])) if existing else {}
+        if module.params["state"] == "present":
+            after = ensure_present(client, module, before, result)
+        else:
+            after = ensure_absent(client, module, before, result)
+    except AnsibleServiceDiscoveryError as e:
+        module.fail_json_aws_error(e)
+
+    result["service"] = after
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

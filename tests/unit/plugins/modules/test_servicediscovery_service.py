@@ -1,0 +1,493 @@
+"""servicediscovery_service against a stubbed Cloud Map client: how it finds a service in its
+namespace, what it creates and updates, what check mode predicts without writing, what it refuses
+(fixed fields, deleting a service with registered instances)."""
+
+import copy
+import json
+import uuid
+
+import botocore.waiter
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_service
+from ansible_collections.quoin.fargate.plugins.modules import servicediscovery_service as module_under_test
+from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import ensure_absent
+from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import ensure_present
+from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import find_service
+
+from ..fake_servicediscovery import ExitJson
+from ..fake_servicediscovery import FailJson
+from ..fake_servicediscovery import FakeModule
+from ..fake_servicediscovery import FakeServiceDiscovery
+from ..fake_servicediscovery import namespace
+from ..fake_servicediscovery import service
+
+NS = "ns-prod"
+DEFAULTS = {
+    "state": "present",
+    "name": None,
+    "namespace_id": None,
+    "dns_records": [{"type": "A", "ttl": 10}],
+    "routing_policy": "MULTIVALUE",
+    "health_check_custom_config": None,
+    "description": None,
+    "tags": None,
+    "purge_tags": True,
+    "wait": True,
+    "wait_timeout": 120,
+}
+
+
+def module(check_mode=False, **params):
+    """A module asking for the service site in the namespace NS."""
+    return FakeModule(DEFAULTS, check_mode, **dict({"name": "site", "namespace_id": NS}, **params))
+
+
+def existing(srv_id="srv-old", name="site", namespace_id=NS, **kwargs):
+    return service(srv_id, name, namespace_id, **kwargs)
+
+
+def fake(*services, tags=None, **kwargs):
+    namespaces = [namespace(NS, "quoin-prod.internal"), namespace("ns-other", "other.internal")]
+    return FakeServiceDiscovery(namespaces=namespaces, services=services, tags=tags, **kwargs)
+
+
+def arn(srv_id):
+    return existing(srv_id)["Arn"]
+
+
+def run(sd, module):
+    """What the module's main() does: (result, service before, service after)."""
+    result = {"changed": False}
+    found = find_service(sd, module)
+    before = normalize_service(found, sd.tags_of(found["Arn"])) if found else {}
+    if module.params["state"] == "present":
+        after = ensure_present(sd, module, before, result)
+    else:
+        after = ensure_absent(sd, module, before, result)
+    return result, before, after
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch):
+    slept = []
+    monkeypatch.setattr(botocore.waiter.time, "sleep", slept.append)
+    return slept
+
+
+class TestFindService:
+    def test_by_name_within_the_namespace(self):
+        sd = fake(existing("srv-1", name="cms"), existing("srv-2"), existing("srv-3", namespace_id="ns-other"))
+        assert find_service(sd, module())["Id"] == "srv-2"
+        assert sd.calls == [
+            ("list_services", {"Filters": [{"Name": "NAMESPACE_ID", "Values": [NS], "Condition": "EQ"}]}),
+            ("get_service", {"Id": "srv-2"}),
+        ]
+
+    def test_a_listed_service_of_another_namespace_does_not_count(self):
+        # An API that ignored the filter would list it; its full description names the other namespace.
+        sd = fake(existing("srv-3", namespace_id="ns-other"))
+        original = sd.list_services
+        sd.list_services = lambda **kwargs: original()
+        assert find_service(sd, module()) is None
+        assert ("get_service", {"Id": "srv-3"}) in sd.calls
+
+    def test_nothing_found_is_none(self):
+        assert find_service(fake(existing(name="cms")), module()) is None
+
+    def test_a_missing_namespace_has_no_services(self):
+        assert find_service(fake(), module(namespace_id="ns-missing")) is None
+
+
+class TestCreate:
+    def test_check_mode_predicts_without_writing(self):
+        sd = fake()
+        params = dict(
+            dns_records=[{"type": "A", "ttl": 30}, {"type": "SRV", "ttl": 30}],
+            health_check_custom_config={"failure_threshold": None},
+            description="the website",
+            tags={"env": "prod"},
+        )
+        result, before, after = run(sd, module(True, **params))
+        assert result == {"changed": True}
+        assert before == {}
+        assert sd.writes == []
+        assert sd.services == {}
+        assert after == {
+            "name": "site",
+            "namespace_id": NS,
+            "description": "the website",
+            "dns_config": {"routing_policy": "MULTIVALUE", "dns_records": [{"type": "A", "ttl": 30}, {"type": "SRV", "ttl": 30}]},
+            "health_check_custom_config": {"failure_threshold": None},
+            "tags": {"env": "prod"},
+        }
+
+    def test_create_sends_the_request_and_returns_what_aws_reports(self):
+        sd = fake()
+        params = dict(
+            routing_policy="WEIGHTED",
+            health_check_custom_config={"failure_threshold": 2},
+            description="the website",
+            tags={"env": "prod"},
+        )
+        result, _, after = run(sd, module(**params))
+        assert result == {"changed": True}
+        [(operation, request)] = sd.writes
+        assert operation == "create_service"
+        creator_request_id = request.pop("CreatorRequestId")
+        assert str(uuid.UUID(creator_request_id)) == creator_request_id
+        assert request == {
+            "Name": "site",
+            "NamespaceId": NS,
+            "DnsConfig": {"RoutingPolicy": "WEIGHTED", "DnsRecords": [{"Type": "A", "TTL": 10}]},
+            "HealthCheckCustomConfig": {"FailureThreshold": 2},
+            "Description": "the website",
+            "Tags": [{"Key": "env", "Value": "prod"}],
+        }
+        [srv_id] = sd.services
+        assert after["id"] == srv_id
+        assert after["arn"].endswith(f":service/{srv_id}")
+        assert after["health_check_custom_config"] == {"failure_threshold": 1}
+        assert after["tags"] == {"env": "prod"}
+
+    def test_the_defaults_make_one_a_record_without_health_check(self):
+        sd = fake()
+        run(sd, module())
+        request = sd.writes[0][1]
+        assert request["DnsConfig"] == {"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 10}]}
+        assert not {"HealthCheckCustomConfig", "Description", "Tags"} & set(request)
+
+    def test_a_custom_health_check_without_threshold_sends_an_empty_config(self):
+        sd = fake()
+        run(sd, module(health_check_custom_config={"failure_threshold": None}))
+        assert sd.writes[0][1]["HealthCheckCustomConfig"] == {}
+
+    def test_check_mode_predicts_what_a_real_run_returns(self):
+        params = dict(dns_records=[{"type": "SRV", "ttl": 5}], description="d", tags={"env": "prod"})
+        _, _, prediction = run(fake(), module(True, **params))
+        _, _, created = run(fake(), module(**params))
+        assert prediction == {k: v for k, v in created.items() if k not in ("id", "arn")}
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_a_missing_namespace_fails_clearly(self, check_mode):
+        sd = fake()
+        with pytest.raises(FailJson) as failed:
+            run(sd, module(check_mode, namespace_id="ns-missing"))
+        assert failed.value.kwargs["msg"] == "namespace ns-missing does not exist"
+        assert sd.writes == []
+
+
+class TestUpdate:
+    START_TAGS = {"env": "prod"}
+
+    def fake(self, **service_kwargs):
+        service_kwargs.setdefault("records", (("A", 10), ("SRV", 10)))
+        service_kwargs.setdefault("description", "the website")
+        return fake(existing(**service_kwargs), tags={arn("srv-old"): dict(self.START_TAGS)})
+
+    RECORDS = [{"type": "A", "ttl": 10}, {"type": "SRV", "ttl": 10}]
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_the_same_parameters_change_nothing(self, check_mode):
+        sd = self.fake()
+        result, before, after = run(sd, module(check_mode, dns_records=self.RECORDS, description="the website", tags=self.START_TAGS))
+        assert result == {"changed": False}
+        assert sd.writes == []
+        assert after == before
+
+    def test_the_order_of_the_records_does_not_count(self):
+        sd = self.fake()
+        result, _, _ = run(sd, module(dns_records=list(reversed(self.RECORDS))))
+        assert result == {"changed": False}
+
+    def test_omitted_description_tags_and_health_check_are_left_alone(self):
+        sd = self.fake(custom={"FailureThreshold": 1})
+        result, _, after = run(sd, module(dns_records=self.RECORDS))
+        assert result == {"changed": False}
+        assert after["description"] == "the website"
+        assert after["tags"] == self.START_TAGS
+
+    def test_the_failure_threshold_is_not_compared(self):
+        sd = self.fake(custom={"FailureThreshold": 1})
+        result, _, _ = run(sd, module(dns_records=self.RECORDS, health_check_custom_config={"failure_threshold": 3}))
+        assert result == {"changed": False}
+
+    def test_a_ttl_change_is_applied_in_the_records_order_and_waited_for(self, sleeps):
+        sd = self.fake()
+        sd.pending_polls = 1
+        records = [{"type": "SRV", "ttl": 60}, {"type": "A", "ttl": 10}]
+        result, before, after = run(sd, module(dns_records=records))
+        assert result == {"changed": True}
+        assert sd.writes == [
+            (
+                "update_service",
+                {
+                    "Id": "srv-old",
+                    "Service": {
+                        "DnsConfig": {"DnsRecords": [{"Type": "A", "TTL": 10}, {"Type": "SRV", "TTL": 60}]},
+                        "Description": "the website",
+                    },
+                },
+            )
+        ]
+        assert sleeps == [5]
+        assert before["dns_config"]["dns_records"] == self.RECORDS
+        assert after["dns_config"]["dns_records"] == [{"type": "A", "ttl": 10}, {"type": "SRV", "ttl": 60}]
+        assert after["description"] == "the website"
+
+    def test_a_description_change(self):
+        sd = self.fake()
+        result, _, after = run(sd, module(dns_records=self.RECORDS, description="new"))
+        assert result == {"changed": True}
+        [(_, request)] = sd.writes
+        assert request["Service"] == {
+            "DnsConfig": {"DnsRecords": [{"Type": "A", "TTL": 10}, {"Type": "SRV", "TTL": 10}]},
+            "Description": "new",
+        }
+        assert after["description"] == "new"
+
+    def test_a_service_without_description_is_updated_without_one(self):
+        sd = fake(existing())
+        run(sd, module(dns_records=[{"type": "A", "ttl": 99}]))
+        [(_, request)] = sd.writes
+        assert "Description" not in request["Service"]
+
+    def test_a_route53_health_check_is_sent_again_so_it_is_kept(self):
+        sd = self.fake()
+        health_check = {"Type": "HTTPS", "ResourcePath": "/health", "FailureThreshold": 3}
+        sd.services["srv-old"]["HealthCheckConfig"] = health_check
+        _, _, after = run(sd, module(dns_records=[{"type": "A", "ttl": 60}, {"type": "SRV", "ttl": 10}]))
+        [(_, request)] = sd.writes
+        assert request["Service"]["HealthCheckConfig"] == health_check
+        assert sd.services["srv-old"]["HealthCheckConfig"] == health_check
+        assert after["health_check_config"] == {"type": "HTTPS", "resource_path": "/health", "failure_threshold": 3}
+
+    def test_without_wait_the_update_returns_the_prediction_and_the_operation(self, sleeps):
+        sd = self.fake()
+        sd.pending_polls = 3
+        result, _, after = run(sd, module(dns_records=[{"type": "A", "ttl": 60}, {"type": "SRV", "ttl": 10}], wait=False))
+        assert result["operation_id"].startswith("op-")
+        assert after["dns_config"]["dns_records"][0] == {"type": "A", "ttl": 60}
+        assert sleeps == []
+        assert "get_operation" not in sd.operations()
+
+    def test_a_failed_update_reports_cloud_maps_reason(self):
+        sd = self.fake()
+        sd.failing = {"UPDATE_SERVICE": ("INTERNAL_FAILURE", "Route 53 said no.")}
+        with pytest.raises(AnsibleServiceDiscoveryError, match=r"\(UPDATE_SERVICE\) failed: INTERNAL_FAILURE: Route 53 said no.$"):
+            run(sd, module(dns_records=[{"type": "A", "ttl": 60}, {"type": "SRV", "ttl": 10}]))
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"dns_records": [{"type": "A", "ttl": 60}, {"type": "SRV", "ttl": 10}]},
+            {"dns_records": RECORDS, "description": "new"},
+            {"dns_records": RECORDS, "tags": {"owner": "ops"}, "purge_tags": False},
+            {"dns_records": RECORDS, "tags": {}},
+            {"dns_records": [{"type": "SRV", "ttl": 1}, {"type": "A", "ttl": 2}], "description": "", "tags": {"a": "b"}},
+        ],
+    )
+    def test_check_mode_predicts_what_a_real_run_returns(self, params):
+        sd = self.fake()
+        result, _, prediction = run(sd, module(True, **copy.deepcopy(params)))
+        assert result == {"changed": True}
+        assert sd.writes == []
+        _, _, after = run(self.fake(), module(**copy.deepcopy(params)))
+        assert prediction == after
+
+    def test_tags_purge_and_keep(self):
+        sd = self.fake()
+        run(sd, module(dns_records=self.RECORDS, tags={"owner": "ops"}, purge_tags=False))
+        assert sd.tags_of(arn("srv-old")) == {"env": "prod", "owner": "ops"}
+        run(sd, module(dns_records=self.RECORDS, tags={"team": "web"}))
+        assert sd.tags_of(arn("srv-old")) == {"team": "web"}
+        assert [op for op, _ in sd.writes] == ["tag_resource", "untag_resource", "tag_resource"]
+
+
+class TestFixedFields:
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_record_types_routing_and_health_check_are_refused_with_what_differs(self, check_mode):
+        sd = fake(existing(records=(("A", 10),)))
+        params = dict(
+            dns_records=[{"type": "A", "ttl": 10}, {"type": "SRV", "ttl": 10}],
+            routing_policy="WEIGHTED",
+            health_check_custom_config={"failure_threshold": None},
+            description="also a change",
+        )
+        with pytest.raises(FailJson) as failed:
+            run(sd, module(check_mode, **params))
+        msg = failed.value.kwargs["msg"]
+        assert msg.startswith(
+            "service site (srv-old) cannot change dns_records types from ['A'] to ['A', 'SRV']; "
+            "routing_policy from MULTIVALUE to WEIGHTED; "
+            "health_check_custom_config from none to a custom health check: "
+        )
+        assert "Delete the service and create it again" in msg
+        assert failed.value.kwargs["service"]["id"] == "srv-old"
+        assert sd.writes == []
+
+    def test_a_record_type_swap_is_refused(self):
+        sd = fake(existing(records=(("A", 10),)))
+        with pytest.raises(FailJson, match=r"dns_records types from \['A'\] to \['AAAA'\]"):
+            run(sd, module(dns_records=[{"type": "AAAA", "ttl": 10}]))
+        assert sd.writes == []
+
+
+class TestAbsent:
+    def test_nothing_to_delete(self):
+        sd = fake(existing(name="cms"))
+        result, _, after = run(sd, module(state="absent"))
+        assert (result, after) == ({"changed": False}, {})
+        assert sd.writes == []
+
+    def test_a_missing_namespace_has_nothing_to_delete(self):
+        sd = fake()
+        result, _, _ = run(sd, module(state="absent", namespace_id="ns-missing"))
+        assert result == {"changed": False}
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_a_service_with_instances_is_refused_naming_them(self, check_mode):
+        sd = fake(existing(), instances={"srv-old": ["task-b", "task-a"]})
+        with pytest.raises(FailJson) as failed:
+            run(sd, module(check_mode, state="absent"))
+        assert failed.value.kwargs["msg"] == (
+            "service site (srv-old) still has 2 registered instance(s): task-a, task-b. "
+            "Cloud Map deletes only services without instances; ECS deregisters its tasks when they stop: "
+            "scale the ECS service to zero, delete it or remove its service registry first."
+        )
+        assert sd.writes == []
+
+    def test_a_long_list_of_instances_is_cut_short(self):
+        sd = fake(existing(), instances={"srv-old": [f"task-{i:02d}" for i in range(12)]})
+        with pytest.raises(FailJson) as failed:
+            run(sd, module(state="absent"))
+        assert "12 registered instance(s): task-00, task-01, task-02, task-03, task-04, task-05, task-06, task-07, task-08, task-09, ...." in failed.value.kwargs["msg"]
+
+    def test_an_instance_registered_meanwhile_is_reported(self):
+        sd = fake(existing())
+        original = sd.list_instances
+        answers = iter([{"Instances": []}])
+
+        def list_instances(**kwargs):
+            # Empty at the check; then an instance arrives before the deletion.
+            sd.instances["srv-old"] = ["task-late"]
+            return next(answers, None) or original(**kwargs)
+
+        sd.list_instances = list_instances
+        with pytest.raises(FailJson) as failed:
+            run(sd, module(state="absent"))
+        assert failed.value.kwargs["msg"].startswith("service site (srv-old) still has 1 registered instance(s): task-late.")
+        assert failed.value.kwargs["exception"].response["Error"]["Code"] == "ResourceInUse"
+        assert "srv-old" in sd.services
+
+    def test_check_mode_deletes_nothing(self):
+        sd = fake(existing())
+        result, _, after = run(sd, module(True, state="absent"))
+        assert (result, after) == ({"changed": True}, {})
+        assert sd.writes == []
+        assert list(sd.services) == ["srv-old"]
+
+    def test_delete(self):
+        sd = fake(existing(), existing("srv-cms", name="cms"))
+        result, before, after = run(sd, module(state="absent"))
+        assert (result, after) == ({"changed": True}, {})
+        assert before["id"] == "srv-old"
+        assert sd.writes == [("delete_service", {"Id": "srv-old"})]
+        assert list(sd.services) == ["srv-cms"]
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Run the module's main() with these arguments on this fake; (failed, result)."""
+
+    def exit_json(self, **kwargs):
+        raise ExitJson(dict(kwargs, failed=False))
+
+    def fail_json(self, msg, **kwargs):
+        raise ExitJson(dict(kwargs, msg=msg, failed=True))
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run_main(sd, args):
+        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, name, **kw: sd)
+        with patch_module_args(args), pytest.raises(ExitJson) as done:
+            module_under_test.main()
+        result = json.loads(json.dumps(done.value.kwargs))
+        return result["failed"], result
+
+    return run_main
+
+
+class TestMain:
+    AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
+
+    def test_check_mode_with_diff(self, run_module):
+        sd = fake()
+        failed, result = run_module(sd, dict(self.AWS, name="site", namespace_id=NS, _ansible_check_mode=True, _ansible_diff=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert sd.writes == []
+        assert result["diff"] == {"before": {}, "after": result["service"]}
+        assert result["service"]["dns_config"] == {"routing_policy": "MULTIVALUE", "dns_records": [{"type": "A", "ttl": 10}]}
+
+    def test_create_then_nothing_to_do(self, run_module):
+        sd = fake()
+        args = dict(self.AWS, name="site", namespace_id=NS, dns_records=[{"type": "A"}, {"type": "SRV", "ttl": 30}], tags={"a": "b"})
+        failed, first = run_module(sd, args)
+        assert not failed, first
+        assert first["changed"] is True
+        assert first["service"]["dns_config"]["dns_records"] == [{"type": "A", "ttl": 10}, {"type": "SRV", "ttl": 30}]
+        failed, second = run_module(sd, args)
+        assert not failed, second
+        assert second["changed"] is False
+        assert second["service"] == first["service"]
+        assert [op for op, _ in sd.writes] == ["create_service"]
+
+    def test_invalid_parameters_fail_before_any_call(self, run_module):
+        sd = fake()
+        args = dict(
+            self.AWS,
+            name="site",
+            namespace_id=NS,
+            dns_records=[{"type": "A", "ttl": -1}, {"type": "A", "ttl": 10}],
+            health_check_custom_config={"failure_threshold": 11},
+        )
+        failed, result = run_module(sd, args)
+        assert failed
+        assert result["msg"] == (
+            "dns_records[0].ttl: -1 is out of range (0 to 2147483647); "
+            "dns_records[1]: a record of type A is given twice; "
+            "health_check_custom_config.failure_threshold: 11 is out of range (1 to 10)"
+        )
+        assert sd.calls == []
+
+    def test_no_records_at_all_is_refused(self, run_module):
+        sd = fake()
+        failed, result = run_module(sd, dict(self.AWS, name="site", namespace_id=NS, dns_records=[]))
+        assert failed
+        assert result["msg"] == "dns_records: give at least one record"
+
+    def test_the_parameters_are_not_checked_for_deletion(self, run_module):
+        sd = fake(existing())
+        failed, result = run_module(sd, dict(self.AWS, name="site", namespace_id=NS, dns_records=[], state="absent"))
+        assert not failed, result
+        assert result["changed"] is True
+
+    def test_an_unknown_record_type_is_refused(self, run_module):
+        sd = fake()
+        failed, result = run_module(sd, dict(self.AWS, name="site", namespace_id=NS, dns_records=[{"type": "CNAME"}]))
+        assert failed
+        assert "value of type must be one of: A, AAAA, SRV, got: CNAME" in result["msg"]
+        assert sd.calls == []
+
+    def test_aws_errors_fail_with_the_call_named(self, run_module):
+        sd = fake(errors={"create_service": "ResourceLimitExceeded"})
+        failed, result = run_module(sd, dict(self.AWS, name="site", namespace_id=NS))
+        assert failed
+        assert result["msg"].startswith("Failed to create service")
+        assert result["error"]["code"] == "ResourceLimitExceeded"
