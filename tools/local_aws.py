@@ -138,6 +138,11 @@ def start(args) -> int:
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "moto.log"
+    # Tasks cannot run here, so the emulator reports them: every deployment gets its desired count of
+    # running tasks (the ECS fix in moto_server.py caps the number at the desired count), unless the
+    # caller sets another number, or MOTO_ECS_SERVICE_FAILED_TASKS to make deployments fail.
+    server_env = dict(os.environ)
+    server_env.setdefault("MOTO_ECS_SERVICE_RUNNING", "1000")
     with open(log_path, "ab") as log:
         # A session of its own, so that stopping the caller's shell does not stop the emulator.
         process = subprocess.Popen(
@@ -145,6 +150,7 @@ def start(args) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=server_env,
             start_new_session=True,
         )
     deadline = time.monotonic() + args.timeout

@@ -3,10 +3,13 @@
 
     python tools/moto_server.py -H 127.0.0.1 -p 4566     (same arguments as moto_server)
 
-Each fix below names what AWS does and what moto 5.2 does instead. They only make the emulator
-apply what a template or request already says; none of them changes what our code sends.
+Each fix below names what AWS does and what moto 5.2 does instead. They make the emulator apply what a
+template or request already says, and report ECS deployments (new, completed, failed, rolled back) the
+way AWS does; none of them changes what our code sends.
 """
 
+import copy
+import os
 import sys
 
 from moto.cloudformation.exceptions import ValidationError
@@ -16,10 +19,14 @@ from moto.ecs.models import Cluster
 from moto.efs.exceptions import FileSystemNotFound
 from moto.efs.responses import EFSResponse
 from moto.ecs.models import ecs_backends
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.logs.models import LogGroup
 from moto.logs.models import logs_backends
 from moto.s3.models import FakeBucket
 from moto.s3.models import s3_backends
+from moto.core.utils import utcnow
+from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 from moto.server import main
 
@@ -154,6 +161,213 @@ def delete_file_system_policy(self):
 
 
 EFSResponse.delete_file_system_policy = delete_file_system_policy
+
+
+# ECS deployments. AWS: UpdateService with a new task definition, network configuration, platform
+# version, load balancers or service registries, or with forceNewDeployment, starts a new PRIMARY
+# deployment; the previous one turns ACTIVE and goes away once the new one completes (its tasks run the
+# desired count). When the new tasks fail to start, the deployment circuit breaker marks the deployment
+# FAILED and, with rollback, starts a deployment of the last completed task definition; without a
+# circuit breaker ECS keeps trying. Each step is a service event, newest first. DescribeServices reports
+# deploymentConfiguration with AWS's defaults filled in, and taskDefinition as an ARN.
+# moto 5.2 keeps the first deployment forever (only the service's taskDefinition changes, to the string
+# given), never fails a deployment, records no events, and CreateService forgets deploymentConfiguration
+# and healthCheckGracePeriodSeconds.
+# Here a deployment completes or fails at once. MOTO_ECS_SERVICE_RUNNING (the tasks a deployment gets
+# running) and MOTO_ECS_SERVICE_FAILED_TASKS (the tasks of a new deployment that fail to start) are read
+# per request, as moto reads them. Failed tasks leave a service's first deployment alone, as in moto, so
+# that the service has a completed deployment to roll back to. A failed deployment stays listed until
+# the next deployment starts; AWS drops it once its tasks are gone.
+_DEPLOYMENT_CONFIGURATION = {
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
+# UpdateService parameters whose change starts a deployment (as the backend receives them).
+_REDEPLOYING = ("network_configuration", "platform_version", "load_balancers", "service_registries")
+_MAX_EVENTS = 100
+
+
+def _env_count(name):
+    try:
+        return max(int(os.environ.get(name, 0)), 0)
+    except ValueError:
+        return 0
+
+
+def _deployment_configuration(requested, current=None):
+    """AWS fills in the defaults; UpdateService keeps what it is not given."""
+    configuration = copy.deepcopy(current or _DEPLOYMENT_CONFIGURATION)
+    for key, value in (requested or {}).items():
+        if isinstance(value, dict) and isinstance(configuration.get(key), dict):
+            configuration[key] = dict(configuration[key], **value)
+        elif value is not None:
+            configuration[key] = value
+    return configuration
+
+
+def _comparable(name, value):
+    """A parameter as AWS compares it: network lists in any order, assignPublicIp DISABLED by default."""
+    if name == "network_configuration":
+        awsvpc = (value or {}).get("awsvpcConfiguration") or {}
+        return (
+            sorted(awsvpc.get("subnets") or []),
+            sorted(awsvpc.get("securityGroups") or []),
+            awsvpc.get("assignPublicIp") or "DISABLED",
+        )
+    return value or None
+
+
+def _service_event(service, message):
+    event = {"id": str(mock_random.uuid4()), "createdAt": utcnow(), "message": f"(service {service.name}) {message}"}
+    service.events.insert(0, event)
+    del service.events[_MAX_EVENTS:]
+
+
+def _new_deployment(service, task_definition):
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    now = utcnow()
+    return {
+        "createdAt": now,
+        "desiredCount": service.desired_count,
+        "failedTasks": 0,
+        "id": deployment_id,
+        "launchType": service.launch_type,
+        "pendingCount": service.desired_count,
+        "rolloutState": "IN_PROGRESS",
+        "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+        "runningCount": 0,
+        "platformVersion": service.platform_version,
+        "networkConfiguration": copy.deepcopy(service.network_configuration) or None,
+        "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+        "status": "PRIMARY",
+        "taskDefinition": task_definition,
+        "updatedAt": now,
+    }
+
+
+def _set_running(service, deployment, running):
+    """The deployment runs this many tasks (at most the desired count); enough of them complete it."""
+    deployment["runningCount"] = min(running, deployment["desiredCount"])
+    deployment["pendingCount"] = deployment["desiredCount"] - deployment["runningCount"]
+    deployment["updatedAt"] = utcnow()
+    if deployment["runningCount"] and deployment["rolloutState"] == "IN_PROGRESS":
+        _service_event(service, f"has started {deployment['runningCount']} tasks.")
+    if deployment["rolloutState"] == "IN_PROGRESS" and deployment["runningCount"] >= deployment["desiredCount"]:
+        deployment["rolloutState"] = "COMPLETED"
+        deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
+        _service_event(service, f"(deployment {deployment['id']}) deployment completed.")
+        _service_event(service, "has reached a steady state.")
+
+
+def _start_deployment(service):
+    running = _env_count("MOTO_ECS_SERVICE_RUNNING")
+    failed_tasks = _env_count("MOTO_ECS_SERVICE_FAILED_TASKS") if service.desired_count else 0
+    breaker = service.deployment_configuration["deploymentCircuitBreaker"]
+    service.deployments = [d for d in service.deployments if d["rolloutState"] != "FAILED" or d["status"] == "PRIMARY"]
+    # A rollback returns to the last deployment that completed (deployments are listed newest first).
+    last_completed = next((d for d in service.deployments if d["rolloutState"] == "COMPLETED"), None)
+    for deployment in service.deployments:
+        deployment["status"] = "ACTIVE"
+    primary = _new_deployment(service, service.task_definition)
+    service.deployments.insert(0, primary)
+    family_revision = service.task_definition.split("/")[-1]
+    _service_event(service, f"(deployment {primary['id']}) deployment started with task definition {family_revision}.")
+    failed = []
+    if failed_tasks:
+        primary["failedTasks"] = failed_tasks
+        _service_event(service, f"(deployment {primary['id']}) {failed_tasks} tasks failed to start.")
+        if breaker.get("enable"):
+            primary.update(rolloutState="FAILED", pendingCount=0, rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
+            _service_event(service, f"(deployment {primary['id']}) deployment failed: tasks failed to start.")
+            failed.append(primary)
+            if breaker.get("rollback") and last_completed:
+                _service_event(service, f"rolling back to deployment {last_completed['id']}.")
+                primary["status"] = "ACTIVE"
+                service.task_definition = last_completed["taskDefinition"]
+                primary = _new_deployment(service, service.task_definition)
+                service.deployments.insert(0, primary)
+                _set_running(service, primary, running)
+    else:
+        _set_running(service, primary, running)
+    if primary["rolloutState"] == "COMPLETED":
+        service.deployments = [primary] + failed
+
+
+def _count_tasks(service):
+    service.running_count = sum(d["runningCount"] for d in service.deployments)
+    service.pending_count = sum(d["pendingCount"] for d in service.deployments)
+
+
+_create_service = EC2ContainerServiceResponse.create_service
+_backend_update_service = EC2ContainerServiceBackend.update_service
+
+
+def create_service(self):
+    result = _create_service(self)
+    service = result.result["service"]
+    service.deployment_configuration = _deployment_configuration(self._get_param("deploymentConfiguration"))
+    grace = self._get_param("healthCheckGracePeriodSeconds")
+    if grace is not None:
+        service.health_check_grace_period_seconds = grace
+    # moto runs MOTO_ECS_SERVICE_RUNNING tasks even above the desired count; AWS runs the desired count.
+    cluster = self.ecs_backend._get_cluster(service.cluster_name)
+    counts = (cluster.running_tasks_count - service.running_count, cluster.pending_tasks_count - service.pending_count)
+    for deployment in service.deployments:
+        family_revision = deployment["taskDefinition"].split("/")[-1]
+        _service_event(service, f"(deployment {deployment['id']}) deployment started with task definition {family_revision}.")
+        deployment.update(rolloutState="IN_PROGRESS", rolloutStateReason=f"ECS deployment {deployment['id']} in progress.")
+        _set_running(service, deployment, deployment["runningCount"])
+    if service.deployments:
+        _count_tasks(service)
+    cluster.running_tasks_count = counts[0] + service.running_count
+    cluster.pending_tasks_count = counts[1] + service.pending_count
+    return result
+
+
+def update_service(self, service_properties):
+    properties = dict(service_properties)
+    service = self._get_service(properties.get("cluster", "default"), properties["service"].split("/")[-1])
+    cluster = self._get_cluster(properties.get("cluster", "default"))
+    # Checked before anything changes: moto applies the other parameters first.
+    if properties.get("task_definition"):
+        properties["task_definition"] = self.describe_task_definition(properties["task_definition"]).arn
+    awsvpc = (properties.get("network_configuration") or {}).get("awsvpcConfiguration") or {}
+    if "securityGroups" in awsvpc:
+        service._validate_network(properties["network_configuration"])
+    force = properties.pop("force_new_deployment", False)
+    requested_configuration = properties.pop("deployment_configuration", None)
+    before = {name: _comparable(name, getattr(service, name, None)) for name in _REDEPLOYING}
+    before.update(task_definition=service.task_definition, desired_count=service.desired_count)
+    counts = (cluster.running_tasks_count - service.running_count, cluster.pending_tasks_count - service.pending_count)
+
+    _backend_update_service(self, properties)
+
+    service.deployment_configuration = _deployment_configuration(
+        requested_configuration, getattr(service, "deployment_configuration", None)
+    )
+    if service.deployments:
+        redeploy = force or service.task_definition != before["task_definition"] or any(
+            properties.get(name) is not None and _comparable(name, properties[name]) != before[name]
+            for name in _REDEPLOYING
+        )
+        if redeploy:
+            _start_deployment(service)
+        elif service.desired_count != before["desired_count"]:
+            # A new desired count changes the PRIMARY deployment's, without a new deployment.
+            primary = service.deployments[0]
+            primary["desiredCount"] = service.desired_count
+            if primary["rolloutState"] == "COMPLETED" or not primary["failedTasks"]:
+                _set_running(service, primary, _env_count("MOTO_ECS_SERVICE_RUNNING"))
+        _count_tasks(service)
+    cluster.running_tasks_count = counts[0] + service.running_count
+    cluster.pending_tasks_count = counts[1] + service.pending_count
+    return service
+
+
+EC2ContainerServiceResponse.create_service = create_service
+EC2ContainerServiceBackend.update_service = update_service
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -139,8 +139,10 @@ def service_request(name, model, stack, task_definition_arn, registry_arn):
 def started_deployments(results):
     """From the results of a quoin.fargate.ecs_service loop, the services whose deployment must be
     waited on: [{name, task_definition}]."""
+    # The task definition asked for, not the one the service reports: a deployment that failed at once
+    # and was rolled back already reports the previous one, which must not count as success.
     return [
-        {"name": result["service"]["service_name"], "task_definition": result["service"]["task_definition"]}
+        {"name": result["service"]["service_name"], "task_definition": result["invocation"]["module_args"]["task_definition"]}
         for result in results
         if result.get("deployment_started")
     ]

@@ -64,7 +64,220 @@ class EfsFileSystem:
             self.efs.delete_file_system(FileSystemId=self.file_system_id)
 
 
-PREREQUISITES = {"efs_file_system": EfsFileSystem}
+class EcsCluster:
+    """An empty ECS cluster (extra var ecs_cluster_name). The target must leave it without services
+    that are ACTIVE or DRAINING, and not delete it."""
+
+    def __init__(self, aws, prefix):
+        self.ecs = aws("ecs")
+        self.name = f"{prefix}-cluster"
+        self.created = False
+
+    def create(self):
+        self.ecs.create_cluster(clusterName=self.name)
+        self.created = True
+        return {"ecs_cluster_name": self.name}
+
+    def services(self):
+        arns = self.ecs.list_services(cluster=self.name)["serviceArns"]
+        if not arns:
+            return []
+        return self.ecs.describe_services(cluster=self.name, services=arns)["services"]
+
+    def leftovers(self):
+        clusters = self.ecs.describe_clusters(clusters=[self.name])["clusters"]
+        if not [c for c in clusters if c["status"] == "ACTIVE"]:
+            return [f"cluster {self.name} was deleted by the target"]
+        # A deleted service stays INACTIVE for a while.
+        return [f"service {s['serviceName']} ({s['status']}) in {self.name}" for s in self.services() if s["status"] != "INACTIVE"]
+
+    def destroy(self):
+        if not self.created:
+            return
+        for service in self.services():
+            if service["status"] == "ACTIVE":
+                self.ecs.delete_service(cluster=self.name, service=service["serviceName"], force=True)
+        self.ecs.delete_cluster(cluster=self.name)
+
+
+class EcsTaskDefinition:
+    """Two revisions of a Fargate task definition family (extra vars ecs_task_definition_family and
+    ecs_task_definition_arns, oldest first). The target must leave both ACTIVE."""
+
+    def __init__(self, aws, prefix):
+        self.ecs = aws("ecs")
+        self.family = f"{prefix}-web"
+        self.arns = []
+
+    def create(self):
+        for image in ("nginx:1.26", "nginx:1.27"):
+            registered = self.ecs.register_task_definition(
+                family=self.family,
+                networkMode="awsvpc",
+                requiresCompatibilities=["FARGATE"],
+                cpu="256",
+                memory="512",
+                containerDefinitions=[
+                    {"name": "web", "image": image, "memory": 512, "essential": True, "portMappings": [{"containerPort": 80}]}
+                ],
+            )
+            self.arns.append(registered["taskDefinition"]["taskDefinitionArn"])
+        return {"ecs_task_definition_family": self.family, "ecs_task_definition_arns": self.arns}
+
+    def leftovers(self):
+        left = []
+        for arn in self.arns:
+            status = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["status"]
+            if status != "ACTIVE":
+                left.append(f"task definition {arn} is {status}")
+        return left
+
+    def destroy(self):
+        for arn in self.arns:
+            self.ecs.deregister_task_definition(taskDefinition=arn)
+
+
+class Network:
+    """A VPC with two subnets in two zones and a security group (extra vars network_vpc_id,
+    network_subnet_ids, network_security_group_id). The target must not delete them."""
+
+    def __init__(self, aws, prefix):
+        self.ec2 = aws("ec2")
+        self.prefix = prefix
+        self.vpc_id = None
+        self.subnet_ids = []
+        self.security_group_id = None
+
+    def create(self):
+        region = self.ec2.meta.region_name
+        self.vpc_id = self.ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+        self.ec2.create_tags(Resources=[self.vpc_id], Tags=[{"Key": "Name", "Value": f"{self.prefix}-vpc"}])
+        for zone, cidr in (("a", "10.99.1.0/24"), ("b", "10.99.2.0/24")):
+            subnet = self.ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=cidr, AvailabilityZone=f"{region}{zone}")
+            self.subnet_ids.append(subnet["Subnet"]["SubnetId"])
+        self.security_group_id = self.ec2.create_security_group(
+            GroupName=f"{self.prefix}-tasks", Description="integration target tasks", VpcId=self.vpc_id
+        )["GroupId"]
+        return {
+            "network_vpc_id": self.vpc_id,
+            "network_subnet_ids": self.subnet_ids,
+            "network_security_group_id": self.security_group_id,
+        }
+
+    def leftovers(self):
+        subnets = self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}])["Subnets"]
+        missing = sorted(set(self.subnet_ids) - {s["SubnetId"] for s in subnets})
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}])["SecurityGroups"]
+        if self.security_group_id not in [g["GroupId"] for g in groups]:
+            missing.append(self.security_group_id)
+        return [f"{resource} was deleted by the target" for resource in missing]
+
+    def destroy(self):
+        if self.vpc_id is None:
+            return
+        if self.security_group_id:
+            self.ec2.delete_security_group(GroupId=self.security_group_id)
+        for subnet_id in self.subnet_ids:
+            self.ec2.delete_subnet(SubnetId=subnet_id)
+        self.ec2.delete_vpc(VpcId=self.vpc_id)
+
+
+class CloudMapService:
+    """An AWS Cloud Map service with an A record in a private DNS namespace of its own VPC (extra var
+    cloud_map_service_arn). The target must not delete it."""
+
+    def __init__(self, aws, prefix):
+        self.ec2 = aws("ec2")
+        self.sd = aws("servicediscovery")
+        self.prefix = prefix
+        self.vpc_id = None
+        self.namespace_id = None
+        self.service_id = None
+
+    def create(self):
+        self.vpc_id = self.ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+        operation = self.sd.create_private_dns_namespace(Name=f"{self.prefix}.internal", Vpc=self.vpc_id)
+        self.namespace_id = self.sd.get_operation(OperationId=operation["OperationId"])["Operation"]["Targets"]["NAMESPACE"]
+        service = self.sd.create_service(
+            Name="web",
+            NamespaceId=self.namespace_id,
+            DnsConfig={"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 10}]},
+        )["Service"]
+        self.service_id = service["Id"]
+        return {"cloud_map_service_arn": service["Arn"]}
+
+    def leftovers(self):
+        services = self.sd.list_services()["Services"]
+        if self.service_id not in [s["Id"] for s in services]:
+            return [f"Cloud Map service {self.service_id} was deleted by the target"]
+        return []
+
+    def destroy(self):
+        if self.service_id:
+            self.sd.delete_service(Id=self.service_id)
+        if self.namespace_id:
+            self.sd.delete_namespace(Id=self.namespace_id)
+        if self.vpc_id:
+            self.ec2.delete_vpc(VpcId=self.vpc_id)
+
+
+class CloudMapVpc:
+    """An empty VPC for Cloud Map private DNS namespaces (extra var vpc_id). The target must not delete
+    it, and must leave no namespace named after the resource prefix, nor services or instances in one."""
+
+    def __init__(self, aws, prefix):
+        self.ec2 = aws("ec2")
+        self.sd = aws("servicediscovery")
+        self.prefix = prefix
+        self.vpc_id = None
+
+    def create(self):
+        self.vpc_id = self.ec2.create_vpc(CidrBlock="10.97.0.0/16")["Vpc"]["VpcId"]
+        self.ec2.create_tags(Resources=[self.vpc_id], Tags=[{"Key": "Name", "Value": f"{self.prefix}-vpc"}])
+        return {"vpc_id": self.vpc_id}
+
+    def namespaces(self):
+        paginator = self.sd.get_paginator("list_namespaces")
+        found = paginator.paginate().build_full_result()["Namespaces"]
+        return [ns for ns in found if ns["Name"].startswith(self.prefix)]
+
+    def services(self, namespace_id):
+        # Each service is read in full: a service summary does not name its namespace.
+        paginator = self.sd.get_paginator("list_services")
+        filters = [{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}]
+        summaries = paginator.paginate(Filters=filters).build_full_result()["Services"]
+        services = [self.sd.get_service(Id=summary["Id"])["Service"] for summary in summaries]
+        return [service for service in services if service["NamespaceId"] == namespace_id]
+
+    def leftovers(self):
+        if self.vpc_id not in [vpc["VpcId"] for vpc in self.ec2.describe_vpcs()["Vpcs"]]:
+            return [f"VPC {self.vpc_id} was deleted by the target"]
+        left = []
+        for namespace in self.namespaces():
+            left.append(f"namespace {namespace['Name']} ({namespace['Id']})")
+            left += [f"service {s['Name']} ({s['Id']}) in {namespace['Name']}" for s in self.services(namespace["Id"])]
+        return left
+
+    def destroy(self):
+        if self.vpc_id is None:
+            return
+        for namespace in self.namespaces():
+            for service in self.services(namespace["Id"]):
+                for instance in self.sd.list_instances(ServiceId=service["Id"])["Instances"]:
+                    self.sd.deregister_instance(ServiceId=service["Id"], InstanceId=instance["Id"])
+                self.sd.delete_service(Id=service["Id"])
+            self.sd.delete_namespace(Id=namespace["Id"])
+        self.ec2.delete_vpc(VpcId=self.vpc_id)
+
+
+PREREQUISITES = {
+    "efs_file_system": EfsFileSystem,
+    "ecs_cluster": EcsCluster,
+    "ecs_task_definition": EcsTaskDefinition,
+    "network": Network,
+    "cloud_map_service": CloudMapService,
+    "vpc": CloudMapVpc,
+}
 
 
 def target_names():

@@ -116,8 +116,17 @@ def test_only_started_deployments_are_waited_on():
     from ansible_collections.quoin.fargate.plugins.filter.ecs import started_deployments
 
     results = [
-        {"deployment_started": True, "service": {"service_name": "site", "task_definition": "arn:td/site:2"}},
-        {"deployment_started": False, "service": {"service_name": "cms", "task_definition": "arn:td/cms:1"}},
+        # Already rolled back: the service reports revision 1, the deploy asked for revision 2.
+        {
+            "deployment_started": True,
+            "service": {"service_name": "site", "task_definition": "arn:td/site:1"},
+            "invocation": {"module_args": {"task_definition": "arn:td/site:2"}},
+        },
+        {
+            "deployment_started": False,
+            "service": {"service_name": "cms", "task_definition": "arn:td/cms:1"},
+            "invocation": {"module_args": {"task_definition": "arn:td/cms:1"}},
+        },
         {"skipped": True},
     ]
     assert started_deployments(results) == [{"name": "site", "task_definition": "arn:td/site:2"}]
