@@ -43,6 +43,24 @@ def main(argv=None) -> int:
             f"{root.get('Path', '/'):<16} uid={user.get('Uid')} gid={user.get('Gid')} "
             f"{root.get('CreationInfo', {}).get('Permissions', '-')}  {ap['LifeCycleState']}"
         )
+
+    ecs = session.client("ecs")
+    cluster = dict(outputs).get("ClusterName")
+    arns = ecs.list_services(cluster=cluster)["serviceArns"] if cluster else []
+    described = []
+    for start in range(0, len(arns), 10):
+        described += ecs.describe_services(cluster=cluster, services=arns[start:start + 10], include=["TAGS"])["services"]
+    described = [s for s in described if s["status"] == "ACTIVE"]
+    print(f"\nServices in {cluster}: {len(described)}")
+    for service in sorted(described, key=lambda s: s["serviceName"]):
+        primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
+        tags = {t["key"]: t["value"] for t in service.get("tags", [])}
+        good = tags.get("quoin:last-good-task-definition", "-").split("/")[-1]
+        print(
+            f"  {service['serviceName']:<12} {service['taskDefinition'].split('/')[-1]:<24} "
+            f"running {service['runningCount']}/{service['desiredCount']}  rollout {primary.get('rolloutState', '-'):<11} "
+            f"last good {good}"
+        )
     return 0
 
 
