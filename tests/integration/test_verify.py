@@ -1,0 +1,176 @@
+"""verify.yml against a deployed local website: services stable on their recorded task definitions, the
+load balancer's targets, and HTTP checks served by a test server on loopback; every failure is named."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+SERVICES = ("site", "cms", "proxy")
+PAGE = "quoin verify page 7f3c"
+TAG = "quoin:last-good-task-definition"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the http.server name)
+        self.server.paths.append(self.path)
+        status, body = (500, "broken") if self.path == "/broken" else (200, f"<html><body>{PAGE}</body></html>")
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.paths = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def deployed(reset_aws, playbook):
+    reset_aws()
+    run = playbook("site.yml", "-i", "local")
+    assert run.returncode == 0, run.output[-5000:]
+
+
+def url(server, path):
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def verify(playbook, *checks, **extra):
+    variables = {"verify_load_balancer_targets": False, "quoin_http_checks": list(checks)}
+    variables.update(extra)
+    return playbook("verify.yml", "-i", "local", "-e", json.dumps(variables))
+
+
+def service_state(aws):
+    described = aws("ecs").describe_services(cluster="quoin-local", services=list(SERVICES), include=["TAGS"])["services"]
+    return {
+        s["serviceName"]: (s["taskDefinition"], {t["key"]: t["value"] for t in s.get("tags", [])}.get(TAG), s["runningCount"])
+        for s in described
+    }
+
+
+def failure(run):
+    assert run.returncode != 0, run.output[-3000:]
+    # One line: the YAML result output wraps long messages.
+    return " ".join(run.output[run.output.rindex("fatal:"):].split())
+
+
+def test_a_deployed_website_verifies_and_nothing_changes(deployed, playbook, aws, server):
+    before = service_state(aws)
+    assert all(recorded == running for running, recorded, _ in before.values()), before
+    del server.paths[:]
+    run = verify(playbook, {"url": url(server, "/"), "body": PAGE, "retries": 1, "delay": 1},
+                 {"url": url(server, "/broken"), "status": 500, "retries": 0})
+    assert run.returncode == 0, run.output[-5000:]
+    assert run.changed == 0
+    assert "Not checking the load balancer's targets" in run.output
+    # The checks really went out, and AWS holds the same as before.
+    assert sorted(server.paths) == ["/", "/broken"]
+    assert service_state(aws) == before
+
+
+def test_check_mode_runs_the_checks_and_changes_nothing(deployed, playbook, aws, server):
+    before = service_state(aws)
+    del server.paths[:]
+    run = playbook("verify.yml", "-i", "local", "--check", "-e", json.dumps(
+        {"verify_load_balancer_targets": False, "quoin_http_checks": [{"url": url(server, "/check"), "body": PAGE}]}))
+    assert run.returncode == 0 and run.changed == 0, run.output[-5000:]
+    assert server.paths == ["/check"]
+    assert service_state(aws) == before
+
+
+def test_a_wrong_status_fails_naming_the_url(deployed, playbook, server):
+    del server.paths[:]
+    run = verify(playbook, {"url": url(server, "/broken"), "retries": 1, "delay": 0})
+    message = failure(run)
+    assert f"{url(server, '/broken')}: expected status 200, got 500" in message, message
+    assert "tried 2 times" in message
+    assert server.paths == ["/broken", "/broken"]
+
+
+def test_a_missing_body_string_fails_clearly(deployed, playbook, server):
+    run = verify(playbook, {"url": url(server, "/"), "body": "not on the page", "retries": 0},
+                 {"url": url(server, "/ok"), "body": PAGE, "retries": 0})
+    message = failure(run)
+    assert "1 of 2 HTTP checks failed" in message, message
+    assert f'{url(server, "/")}: the body does not contain "not on the page"' in message, message
+    assert "/ok" not in message
+
+
+def test_an_unreachable_url_fails_clearly(deployed, playbook, server):
+    dead = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = dead.server_address[1]
+    dead.server_close()
+    run = verify(playbook, {"url": f"http://127.0.0.1:{port}/", "retries": 0, "timeout": 2})
+    message = failure(run)
+    assert f"http://127.0.0.1:{port}/: expected status 200, got no response" in message, message
+
+
+def test_a_service_off_its_recorded_task_definition_fails_naming_it(deployed, playbook, aws, server):
+    ecs = aws("ecs")
+    site = ecs.describe_services(cluster="quoin-local", services=["site"], include=["TAGS"])["services"][0]
+    recorded = {t["key"]: t["value"] for t in site["tags"]}[TAG]
+    wrong = recorded.rsplit(":", 1)[0] + ":99"
+    ecs.tag_resource(resourceArn=site["serviceArn"], tags=[{"key": TAG, "value": wrong}])
+    try:
+        del server.paths[:]
+        run = verify(playbook, {"url": url(server, "/"), "retries": 0}, verify_stable_timeout=5, verify_stable_delay=1)
+        message = failure(run)
+        assert f"service site: recorded {wrong}, the PRIMARY deployment runs {recorded}" in message, message
+        assert "service cms" not in message and "service proxy" not in message, message
+        # It stops before the HTTP checks.
+        assert server.paths == []
+    finally:
+        ecs.tag_resource(resourceArn=site["serviceArn"], tags=[{"key": TAG, "value": recorded}])
+
+
+def test_a_service_without_a_record_fails_naming_it(deployed, playbook, aws):
+    ecs = aws("ecs")
+    cms = ecs.describe_services(cluster="quoin-local", services=["cms"], include=["TAGS"])["services"][0]
+    recorded = {t["key"]: t["value"] for t in cms["tags"]}[TAG]
+    ecs.untag_resource(resourceArn=cms["serviceArn"], tagKeys=[TAG])
+    try:
+        message = failure(verify(playbook))
+        assert "service cms: no quoin:last-good-task-definition tag" in message, message
+    finally:
+        ecs.tag_resource(resourceArn=cms["serviceArn"], tags=[{"key": TAG, "value": recorded}])
+
+
+def test_a_target_group_without_targets_fails_when_targets_are_checked(deployed, playbook, aws):
+    target_group = aws("elbv2").describe_target_groups()["TargetGroups"][0]["TargetGroupArn"]
+    # The emulator registers no ECS tasks as targets: exactly the case that must fail on AWS.
+    assert aws("elbv2").describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"] == []
+    run = verify(playbook, verify_load_balancer_targets=True, verify_target_retries=0)
+    message = failure(run)
+    assert f"target group {target_group}" in message and "has no registered targets" in message, message
+
+
+@pytest.mark.parametrize(
+    "check, problem",
+    [
+        ({"url": "ftp://x"}, "quoin_http_checks[1].url: ftp://x is not an http:// or https:// URL"),
+        ({"url": "http://example.com/", "status": 999}, "quoin_http_checks[1].status: 999 is not an HTTP status"),
+        ({"url": "http://example.com/", "timeout": 0}, "quoin_http_checks[1].timeout: 0 must be a whole number of at least 1"),
+    ],
+)
+def test_a_bad_check_fails_before_any_call(playbook, local_aws, server, check, problem):
+    del server.paths[:]
+    run = verify(playbook, {"url": url(server, "/fine")}, check)
+    message = failure(run)
+    assert problem in message, message
+    assert "Read the base stack" not in run.output and "Describe every service" not in run.output
+    assert server.paths == []
