@@ -3,18 +3,19 @@
 
     python tools/local_aws.py start      # start (or reuse) the emulator, seed a network, write state
     python tools/local_aws.py status     # print the state; exit 1 when the emulator does not answer
-    python tools/local_aws.py reset      # empty the emulator and seed the network again
+    python tools/local_aws.py reset      # empty the emulator and seed the network and site image again
     python tools/local_aws.py env        # print shell exports for AWS_ENDPOINT_URL and friends
     python tools/local_aws.py seed URL   # use an emulator started elsewhere: seed its network, write state
     python tools/local_aws.py stop       # stop the emulator started from this state directory
 
 The state lives in $QUOIN_LOCAL_AWS_DIR (default: .local-aws/ in the repository): state.json holds the
 endpoint, the process id and the IDs of the seeded VPC and subnets, which inventories/local reads.
-An emulator always starts empty, so the VPC and subnets that a real account already has are created
-here, the way an operator's landing zone would provide them.
+An emulator always starts empty, so the VPC and subnets that a real account already has, and the site
+image in ECR, are created here, the way an operator's landing zone would provide them.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -34,6 +35,9 @@ REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or
 NETWORK_NAME = "quoin-local"
 VPC_CIDR = "10.42.0.0/16"
 SUBNETS = (("a", "10.42.1.0/24"), ("b", "10.42.2.0/24"))
+# The local inventory's site image (123456789012 is the emulator's account); the ecs role resolves its tag.
+SITE_REPOSITORY = "quoin/site"
+SITE_TAG = "latest"
 
 
 def state_dir() -> Path:
@@ -120,10 +124,47 @@ def seed_network(endpoint: str) -> dict:
     return {"vpc_id": vpc_id, "subnet_ids": subnet_ids}
 
 
+def image_manifest(content: str) -> str:
+    """A minimal image manifest; the layer digest comes from content, so other content is another image."""
+
+    def digest(text):
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(content), "digest": digest(content)}
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": digest("{}")},
+            "layers": [layer],
+        }
+    )
+
+
+def seed_images(endpoint: str) -> None:
+    """Ensure the ECR repository and tag the local site image names; an existing image stays."""
+    ecr = client("ecr", endpoint)
+    try:
+        ecr.create_repository(repositoryName=SITE_REPOSITORY)
+    except ecr.exceptions.RepositoryAlreadyExistsException:
+        pass
+    try:
+        ecr.describe_images(repositoryName=SITE_REPOSITORY, imageIds=[{"imageTag": SITE_TAG}])
+    except ecr.exceptions.ImageNotFoundException:
+        ecr.put_image(repositoryName=SITE_REPOSITORY, imageManifest=image_manifest("quoin-site-1"), imageTag=SITE_TAG)
+
+
+def seed_account(endpoint: str) -> dict:
+    """What a real account already has: the network, and the site image in ECR."""
+    network = seed_network(endpoint)
+    seed_images(endpoint)
+    return network
+
+
 def start(args) -> int:
     state = read_state()
     if state and answers(state["endpoint"]):
-        state.update(seed_network(state["endpoint"]))
+        state.update(seed_account(state["endpoint"]))
         write_state(state)
         print(f"local AWS already running at {state['endpoint']} (pid {state['pid']})")
         return 0
@@ -164,7 +205,7 @@ def start(args) -> int:
             return 1
         time.sleep(0.2)
     state = {"endpoint": endpoint, "pid": process.pid, "region": REGION, "log": str(log_path)}
-    state.update(seed_network(endpoint))
+    state.update(seed_account(endpoint))
     write_state(state)
     print(f"local AWS started at {endpoint} (pid {process.pid}, log {log_path})")
     return 0
@@ -175,7 +216,7 @@ def seed(args) -> int:
     endpoint = args.endpoint.rstrip("/")
     state_dir().mkdir(parents=True, exist_ok=True)
     state = {"endpoint": endpoint, "pid": None, "region": REGION, "log": None}
-    state.update(seed_network(endpoint))
+    state.update(seed_account(endpoint))
     write_state(state)
     print(f"seeded the network of the emulator at {endpoint}")
     return 0
@@ -226,7 +267,7 @@ def reset(_args) -> int:
     request = urllib.request.Request(f"{state['endpoint']}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10):
         pass
-    state.update(seed_network(state["endpoint"]))
+    state.update(seed_account(state["endpoint"]))
     write_state(state)
     print(f"local AWS at {state['endpoint']} reset")
     return 0

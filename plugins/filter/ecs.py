@@ -1,12 +1,18 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters for the ecs role: task_definition, service_request, started_deployments.
+"""Filters for the ecs role and the rollback playbook: task_definition, service_request,
+started_deployments, good_records, rollback_targets.
 
 This file holds several filters, so each is documented in its own file next to it.
 """
 
 from ansible.errors import AnsibleFilterError
+
+# Where a deploy records what it verified, on the ECS service itself: the last good task definition and
+# the good one before it, so that a rollback after a verified but unwanted deploy has somewhere to go.
+LAST_GOOD = "quoin:last-good-task-definition"
+PREVIOUS_GOOD = "quoin:previous-good-task-definition"
 
 # An access point that check mode predicts has no ID yet; the task definition still shows where it goes.
 PREDICTED_ACCESS_POINT = "(new access point)"
@@ -23,8 +29,20 @@ def family(model, name):
     return f"quoin-{model['environment']}-{name}"
 
 
-def task_definition(name, model, stack, access_points, region):
+def pin_image(image, digest):
+    """The image reference pinned by digest: <registry>/<repository>@<digest>, without the tag."""
+    if "@" in image:
+        return image
+    registry, slash, last = image.rpartition("/")
+    return f"{registry}{slash}{last.split(':', 1)[0]}@{digest}"
+
+
+def task_definition(name, model, stack, access_points, region, digests=None):
     """The RegisterTaskDefinition request (without family) for one service, and its family and tags.
+
+    digests maps service names to the digest their image's tag resolved to: such an image is pinned by
+    digest (ECS takes a tag or a digest, not both), so a new push under the same tag registers a new
+    revision; the reference as the inventory gives it stays in the quoin.image docker label.
 
     FARGATE and awsvpc; the service's own task role and the stack's execution role; awslogs into the
     stack's log group with the service name as stream prefix; each volume through its access point with
@@ -32,9 +50,10 @@ def task_definition(name, model, stack, access_points, region):
     volumes for a read-only root file system.
     """
     service = _service(model, name)
+    digest = (digests or {}).get(name)
     container = {
         "name": name,
-        "image": service["image"],
+        "image": pin_image(service["image"], digest) if digest else service["image"],
         "essential": True,
         "portMappings": [{"containerPort": service["port"], "protocol": "tcp"}],
         "environment": [{"name": k, "value": v} for k, v in sorted(service["environment"].items())],
@@ -50,6 +69,8 @@ def task_definition(name, model, stack, access_points, region):
             },
         },
     }
+    if digest:
+        container["dockerLabels"] = {"quoin.image": service["image"]}
     if service.get("command"):
         container["command"] = list(service["command"])
     if service.get("entrypoint"):
@@ -141,11 +162,45 @@ def started_deployments(results):
     waited on: [{name, task_definition}]."""
     # The task definition asked for, not the one the service reports: a deployment that failed at once
     # and was rolled back already reports the previous one, which must not count as success.
-    return [
-        {"name": result["service"]["service_name"], "task_definition": result["invocation"]["module_args"]["task_definition"]}
-        for result in results
-        if result.get("deployment_started")
-    ]
+    started = []
+    for result in results:
+        if not result.get("deployment_started"):
+            continue
+        wanted = result["invocation"]["module_args"]["task_definition"]
+        recorded = (result["service"].get("tags") or {}).get(LAST_GOOD)
+        started.append(
+            {
+                "name": result["service"]["service_name"],
+                "task_definition": wanted,
+                # The verified one this deploy replaces becomes the previous good one.
+                "previous_good": recorded if recorded and recorded != wanted else None,
+            }
+        )
+    return started
+
+
+def good_records(started):
+    """The tags that record a verified deploy: {service: {last good, previous good (when known)}}."""
+    records = {}
+    for deployment in started:
+        tags = {LAST_GOOD: deployment["task_definition"]}
+        if deployment.get("previous_good"):
+            tags[PREVIOUS_GOOD] = deployment["previous_good"]
+        records[deployment["name"]] = tags
+    return records
+
+
+def rollback_targets(names, tags, running):
+    """Each service's rollback target: the last good task definition, or, when the service already runs
+    it, the good one before it (or itself, when none is recorded); "" when nothing is recorded at all.
+    `tags` and `running` are per name."""
+    targets = {}
+    for name in names:
+        recorded = tags.get(name) or {}
+        last, previous = recorded.get(LAST_GOOD), recorded.get(PREVIOUS_GOOD)
+        # Already on the last good one with nothing older recorded (a second rollback): stay there.
+        targets[name] = last if last and last != running.get(name) else (previous or last or "")
+    return targets
 
 
 class FilterModule:
@@ -154,4 +209,6 @@ class FilterModule:
             "task_definition": task_definition,
             "service_request": service_request,
             "started_deployments": started_deployments,
+            "good_records": good_records,
+            "rollback_targets": rollback_targets,
         }

@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from ansible_collections.quoin.fargate.plugins.filter.ecs import pin_image
 from ansible_collections.quoin.fargate.plugins.filter.ecs import service_request
 from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
@@ -90,6 +91,38 @@ def test_a_predicted_access_point_is_shown_as_such(model):
     assert definition["volumes"][0]["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"] == "(new access point)"
 
 
+DIGEST = "sha256:" + "d" * 64
+ECR = "123456789012.dkr.ecr.eu-central-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    "image, pinned",
+    [
+        (f"{ECR}/quoin/site:latest", f"{ECR}/quoin/site@{DIGEST}"),
+        (f"{ECR}/quoin/site", f"{ECR}/quoin/site@{DIGEST}"),
+        (f"{ECR}/site:v1.2", f"{ECR}/site@{DIGEST}"),
+        # Already pinned: left as it is.
+        (f"{ECR}/quoin/site@sha256:{'e' * 64}", f"{ECR}/quoin/site@sha256:{'e' * 64}"),
+    ],
+)
+def test_an_image_is_pinned_by_digest_without_its_tag(image, pinned):
+    assert pin_image(image, DIGEST) == pinned
+
+
+def test_a_resolved_digest_pins_only_that_services_image(model):
+    model["services"][0]["image"] = f"{ECR}/quoin/site:latest"
+    digests = {"site": DIGEST}
+    site = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1", digests)["task_definition"]
+    container = site["containerDefinitions"][0]
+    assert container["image"] == f"{ECR}/quoin/site@{DIGEST}"
+    assert container["dockerLabels"] == {"quoin.image": f"{ECR}/quoin/site:latest"}
+    cms = task_definition("cms", model, STACK, ACCESS_POINTS, "eu-central-1", digests)["task_definition"]
+    assert cms["containerDefinitions"][0]["image"] == "cms:1"
+    assert "dockerLabels" not in cms["containerDefinitions"][0]
+    unpinned = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1")["task_definition"]
+    assert unpinned["containerDefinitions"][0]["image"] == f"{ECR}/quoin/site:latest"
+
+
 def test_services_run_private_with_a_circuit_breaker(model):
     request = service_request("site", model, STACK, "arn:td/site:3", "arn:registry/site")
     assert request["network_configuration"] == {
@@ -129,4 +162,32 @@ def test_only_started_deployments_are_waited_on():
         },
         {"skipped": True},
     ]
-    assert started_deployments(results) == [{"name": "site", "task_definition": "arn:td/site:2"}]
+    assert started_deployments(results) == [{"name": "site", "task_definition": "arn:td/site:2", "previous_good": None}]
+
+
+def test_a_verified_deploy_keeps_the_good_one_before_it():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import good_records
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import rollback_targets
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import started_deployments
+
+    result = {
+        "deployment_started": True,
+        "service": {"service_name": "site", "task_definition": "arn:td/site:3",
+                    "tags": {"quoin:last-good-task-definition": "arn:td/site:2"}},
+        "invocation": {"module_args": {"task_definition": "arn:td/site:3"}},
+    }
+    assert good_records(started_deployments([result])) == {
+        "site": {"quoin:last-good-task-definition": "arn:td/site:3", "quoin:previous-good-task-definition": "arn:td/site:2"}
+    }
+    tags = {
+        "site": {"quoin:last-good-task-definition": "arn:td/site:3", "quoin:previous-good-task-definition": "arn:td/site:2"},
+        "cms": {"quoin:last-good-task-definition": "arn:td/cms:1"},
+        "proxy": {"quoin:last-good-task-definition": "arn:td/proxy:2"},
+    }
+    running = {"site": "arn:td/site:3", "cms": "arn:td/cms:1", "proxy": "arn:td/proxy:3"}
+    # On the last good one: back to the one before, or stay when none is older; not on it (a deploy that was
+    # not verified): to it; nothing recorded: "".
+    assert rollback_targets(["site", "cms", "proxy"], tags, running) == {
+        "site": "arn:td/site:2", "cms": "arn:td/cms:1", "proxy": "arn:td/proxy:2",
+    }
+    assert rollback_targets(["site"], {"site": {}}, running) == {"site": ""}
