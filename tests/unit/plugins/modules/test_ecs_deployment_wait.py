@@ -4,14 +4,10 @@ each round, and the failure message for rolled back, failed, timed out and missi
 
 import copy
 import datetime
-import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from botocore.exceptions import ClientError
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.module_utils import ecs_deployment
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import AnsibleECSDeploymentError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import failure_message
@@ -20,6 +16,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment impor
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import task_definition_problem
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import wait_for_deployments
 from ansible_collections.quoin.fargate.plugins.modules import ecs_deployment_wait as module_under_test
+from ..module_runner import module_runner
 
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
@@ -376,33 +373,10 @@ class TestFailureMessage:
         )
 
 
-class ExitJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs)
-        self.kwargs = kwargs
-
-
 @pytest.fixture
 def run_module(monkeypatch):
     """Run the module's main() with these arguments on this fake client; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run(ecs, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: ecs)
-        with patch_module_args(args), pytest.raises(ExitJson) as finished:
-            module_under_test.main()
-        result = json.loads(json.dumps(finished.value.kwargs))
-        return result["failed"], result
-
-    return run
+    return module_runner(monkeypatch, module_under_test)
 
 
 class TestMain:

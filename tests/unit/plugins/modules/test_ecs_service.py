@@ -7,10 +7,7 @@ import json
 
 import botocore.waiter
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import diff_view
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import normalize_service
@@ -26,6 +23,7 @@ from ..fake_ecs_services import FakeECS
 from ..fake_ecs_services import service
 from ..fake_ecs_services import service_arn
 from ..fake_ecs_services import task_definition_arn
+from ..module_runner import module_runner
 
 # The argument spec's defaults; omitted suboptions arrive as None, and deployment_configuration is
 # filled in (apply_defaults) even when omitted.
@@ -686,33 +684,10 @@ class TestConversions:
         assert service_differences(service(), FakeModule(**SAME).params, task_definition_arn("web:1")) == (None, [], False)
 
 
-class ExitJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs)
-        self.kwargs = kwargs
-
-
 @pytest.fixture
 def run_module(monkeypatch):
     """Run the module's main() with these arguments on this fake client; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def execute(ecs, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: ecs)
-        with patch_module_args(args), pytest.raises(ExitJson) as done:
-            module_under_test.main()
-        result = json.loads(json.dumps(done.value.kwargs))
-        return result["failed"], result
-
-    return execute
+    return module_runner(monkeypatch, module_under_test)
 
 
 class TestMain:

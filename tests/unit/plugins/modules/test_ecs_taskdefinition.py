@@ -2,13 +2,9 @@
 not, what check mode predicts without writing, tags without a new revision, deregistration."""
 
 import copy
-import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.modules import ecs_taskdefinition as module_under_test
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_absent
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_present
@@ -22,6 +18,7 @@ from ..module_utils.test_ecs_task_definition import MOTO_REQUEST
 from ..module_utils.test_ecs_task_definition import REQUEST
 from ..module_utils.test_ecs_task_definition import REMOVE
 from ..module_utils.test_ecs_task_definition import changed
+from ..module_runner import module_runner
 
 FAMILY = "prod-cms"
 DEFAULTS = {
@@ -311,33 +308,10 @@ class TestDeregister:
         assert ecs.active(FAMILY) == [1, 2]
 
 
-class ExitJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs)
-        self.kwargs = kwargs
-
-
 @pytest.fixture
 def run_module(monkeypatch):
-    """Run the module's main() with these arguments on this stub; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run(ecs, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: ecs)
-        with patch_module_args(args), pytest.raises(ExitJson) as done:
-            module_under_test.main()
-        result = json.loads(json.dumps(done.value.kwargs))
-        return result["failed"], result
-
-    return run
+    """Run the module's main() with these arguments on this fake client; (failed, result)."""
+    return module_runner(monkeypatch, module_under_test)
 
 
 class TestMain:

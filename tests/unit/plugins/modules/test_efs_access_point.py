@@ -2,14 +2,10 @@
 predicts without writing, and what it refuses."""
 
 import copy
-import json
 
 import botocore.waiter
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.modules import efs_access_point as module_under_test
 from ansible_collections.quoin.fargate.plugins.modules.efs_access_point import desired_tags
 from ansible_collections.quoin.fargate.plugins.modules.efs_access_point import ensure_absent
@@ -21,6 +17,7 @@ from ansible_collections.quoin.fargate.plugins.modules.efs_access_point import u
 from ..fake_efs import FILE_SYSTEM_ID
 from ..fake_efs import FakeEFS
 from ..fake_efs import access_point
+from ..module_runner import module_runner
 
 # The argument spec's defaults; omitted suboptions arrive as None.
 DEFAULTS = {
@@ -477,33 +474,10 @@ class TestAbsent:
         assert list(efs.access_points) == ["fsap-1"]
 
 
-class ExitJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs)
-        self.kwargs = kwargs
-
-
 @pytest.fixture
 def run_module(monkeypatch):
     """Run the module's main() with these arguments on this fake client; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run(efs, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: efs)
-        with patch_module_args(args), pytest.raises(ExitJson) as done:
-            module_under_test.main()
-        result = json.loads(json.dumps(done.value.kwargs))
-        return result["failed"], result
-
-    return run
+    return module_runner(monkeypatch, module_under_test)
 
 
 class TestMain:
