@@ -72,7 +72,8 @@ def access_point_index(results):
 
 def file_system_policy(file_system, model, stack, access_points):
     """The policy for one file system: TLS only, no root access, and mount (and write, where a volume is
-    not read-only) only by each service's task role through that service's own access points."""
+    not read-only) only by each service's task role through that service's own access points; the backup
+    task may read and the restore task write through the backed-up volumes' access points."""
     arn = stack["file_systems"][file_system]["arn"]
 
     def ap_arn(service, volume):
@@ -117,6 +118,32 @@ def file_system_policy(file_system, model, stack, access_points):
                 },
             }
         )
+    services = {service["name"] for service in model["services"]}
+    backed_up = [
+        ap_arn(b["service"], {"name": b["volume"]})
+        for b in model["backup"]["volumes"]
+        if b["file_system"] == file_system and b["service"] in services
+    ]
+    if backed_up:
+        # The backup task reads and the restore task writes, each only through the backed-up volumes'
+        # access points (so with the owning service's POSIX identity).
+        for sid, role, actions in (
+            ("BackupReadsThroughBackedUpAccessPoints", stack["backup"]["task_role_arn"], [MOUNT]),
+            ("RestoreWritesThroughBackedUpAccessPoints", stack["backup"]["restore_task_role_arn"], [MOUNT, WRITE]),
+        ):
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"AWS": role},
+                    "Action": actions,
+                    "Resource": arn,
+                    "Condition": {
+                        "ArnEquals": {"elasticfilesystem:AccessPointArn": backed_up},
+                        "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+                    },
+                }
+            )
     if ours:
         # Identity policies may allow more (same account): these denies hold whatever they say.
         statements.append(

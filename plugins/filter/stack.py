@@ -25,6 +25,13 @@ def stack_outputs(outputs, model):
         "execution_role_arn": get("ExecutionRoleArn"),
         "data_key_arn": get("DataKeyArn"),
         "backup_bucket": get("BackupBucketName"),
+        "alert_topic_arn": get("AlertTopicArn"),
+        "backup": {
+            "security_group_id": get("BackupTaskSecurityGroupId"),
+            "task_role_arn": get("BackupTaskRoleArn"),
+            "restore_task_role_arn": get("RestoreTaskRoleArn"),
+            "scheduler_role_arn": get("BackupSchedulerRoleArn"),
+        },
         "subnet_ids": get("SubnetIds").split(","),
         "services": {
             svc["name"]: {

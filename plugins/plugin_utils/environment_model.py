@@ -38,6 +38,28 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
 
+# Alarm defaults for every service; quoin_alarms changes them for all, a service's `alarms` for one.
+# running_tasks compares Container Insights' running and desired task counts, so it has no threshold.
+ALARM_DEFAULTS = {
+    "cpu": {"threshold": 80, "period": 300, "evaluation_periods": 3},
+    "memory": {"threshold": 80, "period": 300, "evaluation_periods": 3},
+    "running_tasks": {"period": 60, "evaluation_periods": 5},
+    "errors": {"threshold": 10, "period": 300, "evaluation_periods": 1, "pattern": "?ERROR ?Error ?error"},
+}
+# CloudWatch alarm periods: 10, 20, 30 or any multiple of 60 seconds.
+ALARM_PERIODS = (10, 20, 30)
+SUBSCRIPTION_PROTOCOLS = ("email", "email-json", "http", "https", "sms", "sqs", "lambda", "firehose", "application")
+SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+BACKUP_DEFAULTS = {
+    "schedule": "cron(0 3 * * ? *)",
+    "timezone": "UTC",
+    "retention_days": 35,
+    # The AWS CLI image: `aws s3 sync` copies each volume; its shell runs the loop.
+    "image": "public.ecr.aws/aws-cli/aws-cli:2.22.35",
+    "cpu": 256,
+    "memory": 512,
+}
+
 
 class ModelError(ValueError):
     """The inventory does not describe a valid environment; `problems` lists every reason."""
@@ -203,6 +225,116 @@ def _normalize_volume(problems, where, environment, service, volume):
         problems.append(f"{where}.permissions: {permissions!r} is not octal permissions such as '0750'")
     volume["permissions"] = permissions
     volume["access_point_name"] = f"{environment}-{service.get('name')}-{volume.get('name')}"
+    # What a service writes is backed up unless the inventory says otherwise; a read-only mount is
+    # a copy of data another volume owns (and restoring through it would be refused by EFS).
+    backup = volume.get("backup", not volume["read_only"])
+    if not isinstance(backup, bool):
+        problems.append(f"{where}.backup: {backup!r} must be true or false")
+    elif backup and volume["read_only"]:
+        problems.append(f"{where}.backup: a read-only volume cannot be restored; back up the volume that writes the data")
+    volume["backup"] = backup is True
+
+
+def _normalize_alarms(problems, where, defaults, overrides):
+    """Merge one level of alarm settings over another, checking each value."""
+    if overrides is None:
+        overrides = {}
+    if not isinstance(overrides, dict):
+        problems.append(f"{where}: must be a mapping of alarm kinds ({', '.join(ALARM_DEFAULTS)})")
+        return defaults
+    alarms = {}
+    for kind, base in defaults.items():
+        settings = dict(base)
+        given = overrides.get(kind) or {}
+        if not isinstance(given, dict):
+            problems.append(f"{where}.{kind}: must be a mapping")
+            given = {}
+        unknown = sorted(set(given) - set(base) - {"enabled"})
+        if unknown:
+            problems.append(f"{where}.{kind}: unknown settings {', '.join(unknown)} (known: {', '.join(sorted(base))}, enabled)")
+        settings.update({k: v for k, v in given.items() if k in base or k == "enabled"})
+        settings.setdefault("enabled", True)
+        if not isinstance(settings["enabled"], bool):
+            problems.append(f"{where}.{kind}.enabled: must be true or false")
+        period = _as_int(settings["period"])
+        if not _is_int(period) or period <= 0 or (period not in ALARM_PERIODS and period % 60):
+            problems.append(f"{where}.{kind}.period: {settings['period']!r} must be 10, 20, 30 or a multiple of 60 seconds")
+        evaluations = _as_int(settings["evaluation_periods"])
+        if not _is_int(evaluations) or evaluations < 1 or (_is_int(period) and period > 0 and evaluations * period > 86400):
+            problems.append(f"{where}.{kind}.evaluation_periods: {settings['evaluation_periods']!r} must be 1 or more, spanning at most a day")
+        settings["period"], settings["evaluation_periods"] = period, evaluations
+        if "threshold" in base:
+            threshold = settings["threshold"]
+            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold < 0:
+                problems.append(f"{where}.{kind}.threshold: {threshold!r} must be a number, 0 or more")
+            elif kind in ("cpu", "memory") and threshold > 100:
+                problems.append(f"{where}.{kind}.threshold: {threshold!r} is a percentage (at most 100)")
+        if "pattern" in base and (not isinstance(settings["pattern"], str) or not settings["pattern"].strip()):
+            problems.append(f"{where}.{kind}.pattern: must be a CloudWatch Logs filter pattern")
+        alarms[kind] = settings
+    for kind in sorted(set(overrides) - set(defaults)):
+        problems.append(f"{where}: {kind!r} is not an alarm kind ({', '.join(ALARM_DEFAULTS)})")
+    return alarms
+
+
+def _normalize_alerts(problems, raw):
+    """The alert topic's subscriptions: who hears about alarms and failed deployments."""
+    subscriptions = []
+    if raw is not None and not isinstance(raw, list):
+        problems.append("quoin_alerts.subscriptions: must be a list of {protocol, endpoint}")
+        raw = []
+    for index, sub in enumerate(raw or []):
+        where = f"quoin_alerts.subscriptions[{index}]"
+        if not isinstance(sub, dict):
+            problems.append(f"{where}: must be a mapping with protocol and endpoint")
+            continue
+        protocol, endpoint = sub.get("protocol", "email"), sub.get("endpoint")
+        if protocol not in SUBSCRIPTION_PROTOCOLS:
+            problems.append(f"{where}.protocol: {protocol!r} is not an SNS protocol ({', '.join(SUBSCRIPTION_PROTOCOLS)})")
+        if not isinstance(endpoint, str) or not endpoint.strip():
+            problems.append(f"{where}.endpoint: must say where the alert goes")
+        elif protocol.startswith("email") and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", endpoint):
+            problems.append(f"{where}.endpoint: {endpoint!r} is not an email address")
+        elif protocol in ("http", "https") and not endpoint.startswith(f"{protocol}://"):
+            problems.append(f"{where}.endpoint: {endpoint!r} is not an {protocol}:// URL")
+        subscriptions.append({"protocol": protocol, "endpoint": endpoint})
+    pairs = [(s["protocol"], s["endpoint"]) for s in subscriptions]
+    for pair in sorted({p for p in pairs if pairs.count(p) > 1}):
+        problems.append(f"quoin_alerts.subscriptions: {pair[1]!r} ({pair[0]}) is listed twice")
+    return {"subscriptions": subscriptions}
+
+
+def _normalize_backup(problems, raw):
+    """Schedule, retention and the task that copies volumes to S3."""
+    backup = dict(BACKUP_DEFAULTS)
+    given = raw or {}
+    if not isinstance(given, dict):
+        problems.append("quoin_backup: must be a mapping")
+        given = {}
+    unknown = sorted(set(given) - set(BACKUP_DEFAULTS) - {"enabled"})
+    if unknown:
+        problems.append(f"quoin_backup: unknown settings {', '.join(unknown)}")
+    backup.update({k: v for k, v in given.items() if k in BACKUP_DEFAULTS or k == "enabled"})
+    backup["enabled"] = backup.get("enabled", True)
+    if not isinstance(backup["enabled"], bool):
+        problems.append("quoin_backup.enabled: must be true or false")
+    if not isinstance(backup["schedule"], str) or not SCHEDULE_EXPRESSION.match(backup["schedule"]):
+        problems.append(
+            f"quoin_backup.schedule: {backup['schedule']!r} is not a schedule expression "
+            "(cron(minutes hours day-of-month month day-of-week year) or rate(N hours))"
+        )
+    retention = _as_int(backup["retention_days"])
+    if not _is_int(retention) or not 1 <= retention <= 3650:
+        problems.append(f"quoin_backup.retention_days: {backup['retention_days']!r} must be from 1 to 3650")
+    backup["retention_days"] = retention
+    image = backup["image"]
+    if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+        problems.append(f"quoin_backup.image: {image!r} is not an image reference")
+    cpu, memory = _as_int(backup["cpu"]), _as_int(backup["memory"])
+    if cpu not in FARGATE_SIZES or memory not in FARGATE_SIZES[cpu]:
+        problems.append(f"quoin_backup.cpu/memory: {backup['cpu']!r}/{backup['memory']!r} is not a Fargate size")
+    backup["cpu"], backup["memory"] = cpu, memory
+    return backup
 
 
 def normalize_environment(raw):
@@ -255,6 +387,7 @@ def normalize_environment(raw):
     for fs in file_systems:
         fs["cfn_name"] = cfn_name(str(fs.get("name")))
 
+    alarm_defaults = _normalize_alarms(problems, "quoin_alarms", ALARM_DEFAULTS, raw.get("alarms"))
     services = [dict(svc) for svc in raw.get("services") or []]
     if not services:
         problems.append("quoin_services: must describe at least one service")
@@ -291,6 +424,7 @@ def normalize_environment(raw):
         mounted = [v for v in volumes if v.get("file_system") in fs_names]
         svc["file_systems"] = sorted({v["file_system"] for v in mounted})
         svc["writes_to"] = sorted({v["file_system"] for v in mounted if not v["read_only"]})
+        svc["alarms"] = _normalize_alarms(problems, f"{where}.alarms", alarm_defaults, svc.get("alarms"))
 
     entry = raw.get("entry_service")
     if entry not in names:
@@ -307,9 +441,31 @@ def normalize_environment(raw):
     if not DNS_NAME.match(str(namespace)):
         problems.append(f"quoin_discovery_namespace: {namespace!r} is not a DNS name")
 
+    alerts_raw = raw.get("alerts") or {}
+    if not isinstance(alerts_raw, dict):
+        problems.append("quoin_alerts: must be a mapping with a subscriptions list")
+        alerts_raw = {}
+    alerts = _normalize_alerts(problems, alerts_raw.get("subscriptions"))
+    backup = _normalize_backup(problems, raw.get("backup"))
+    # Each backed-up volume and where the backup and restore tasks mount it.
+    backup["volumes"] = [
+        {
+            "service": svc["name"],
+            "volume": volume["name"],
+            "file_system": volume["file_system"],
+            "access_point_name": volume["access_point_name"],
+            "key": f"{svc['name']}/{volume['name']}",
+        }
+        for svc in services
+        for volume in svc["volumes"]
+        if volume.get("backup") and volume.get("file_system") in fs_names
+    ]
+
     if problems:
         raise ModelError(problems)
     return {
+        "alerts": alerts,
+        "backup": backup,
         "deploy_timeout": deploy_timeout,
         "discovery_namespace": namespace,
         "environment": environment,

@@ -15,6 +15,8 @@ from .test_environment_model import VALID
 
 FS_ARN = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-1"
 MEDIA_ARN = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-2"
+BACKUP_ROLE = "arn:aws:iam::123456789012:role/backup"
+RESTORE_ROLE = "arn:aws:iam::123456789012:role/restore"
 ROLES = {name: f"arn:aws:iam::123456789012:role/{name}" for name in ("site", "cms", "proxy")}
 
 
@@ -32,6 +34,7 @@ def stack():
     return {
         "file_systems": {"cms": {"id": "fs-1", "arn": FS_ARN}, "media": {"id": "fs-2", "arn": MEDIA_ARN}},
         "services": {name: {"task_role_arn": arn} for name, arn in ROLES.items()},
+        "backup": {"task_role_arn": BACKUP_ROLE, "restore_task_role_arn": RESTORE_ROLE},
     }
 
 
@@ -131,3 +134,16 @@ def test_an_unused_file_system_still_refuses_plain_nfs(model, stack, access_poin
     model["services"] = [s for s in model["services"] if s["name"] == "proxy"]
     policy = statements(file_system_policy("cms", model, stack, {}))
     assert set(policy) == {"DenyWithoutTLS", "DenyRootAccess"}
+
+
+def test_backup_reads_and_restore_writes_only_through_backed_up_access_points(model, stack, access_points):
+    # site's media volume is read-only, so not backed up; cms's uploads on the same file system is.
+    media = statements(file_system_policy("media", model, stack, access_points))
+    backup, restore = media["BackupReadsThroughBackedUpAccessPoints"], media["RestoreWritesThroughBackedUpAccessPoints"]
+    assert backup["Principal"] == {"AWS": BACKUP_ROLE}
+    assert backup["Action"] == ["elasticfilesystem:ClientMount"]
+    assert restore["Principal"] == {"AWS": RESTORE_ROLE}
+    assert restore["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    for statement in (backup, restore):
+        assert statement["Condition"]["ArnEquals"]["elasticfilesystem:AccessPointArn"] == [ap_arn("prod-cms-uploads")]
+        assert statement["Condition"]["Bool"] == {"elasticfilesystem:AccessedViaMountTarget": "true"}

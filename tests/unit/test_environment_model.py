@@ -70,6 +70,7 @@ def test_volumes_get_an_access_point_with_defaults():
         "root_directory": "/cms/data",
         "permissions": "0750",
         "access_point_name": "prod-cms-data",
+        "backup": True,
     }
 
 
@@ -227,3 +228,62 @@ def test_every_problem_is_reported_at_once():
     problems = problems_of(model(vpc_id="bad", subnet_ids=[], entry_service="nobody"))
     assert {p.split(":")[0] for p in problems} == {"quoin_vpc_id", "quoin_subnet_ids", "quoin_entry_service"}
     assert "the inventory is not valid" in str(ModelError(problems))
+
+
+def test_alarms_merge_environment_and_service_settings():
+    raw = model(alarms={"cpu": {"threshold": 70}, "errors": {"pattern": "ERROR"}})
+    raw["services"][1]["alarms"] = {"cpu": {"threshold": 90, "period": 60}, "memory": {"enabled": False}}
+    services = {svc["name"]: svc for svc in normalize_environment(raw)["services"]}
+    assert services["site"]["alarms"]["cpu"] == {"threshold": 70, "period": 300, "evaluation_periods": 3, "enabled": True}
+    assert services["cms"]["alarms"]["cpu"] == {"threshold": 90, "period": 60, "evaluation_periods": 3, "enabled": True}
+    assert services["cms"]["alarms"]["memory"]["enabled"] is False
+    assert services["cms"]["alarms"]["errors"]["pattern"] == "ERROR"
+    assert services["proxy"]["alarms"]["running_tasks"] == {"period": 60, "evaluation_periods": 5, "enabled": True}
+
+
+def test_backup_defaults_and_backed_up_volumes():
+    result = normalize_environment(model())
+    assert result["backup"]["schedule"] == "cron(0 3 * * ? *)"
+    assert result["backup"]["retention_days"] == 35
+    assert result["backup"]["enabled"] is True
+    assert result["backup"]["volumes"] == [
+        {"service": "cms", "volume": "data", "file_system": "cms", "access_point_name": "prod-cms-data", "key": "cms/data"}
+    ]
+    assert result["alerts"] == {"subscriptions": []}
+
+
+def test_read_only_volumes_are_not_backed_up_by_default():
+    raw = model()
+    raw["services"][0]["volumes"] = [{"name": "shared", "file_system": "cms", "path": "/srv", "read_only": True}]
+    result = normalize_environment(raw)
+    assert [v["key"] for v in result["backup"]["volumes"]] == ["cms/data"]
+
+
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"alarms": {"cpu": {"threshold": 150}}}, "quoin_alarms.cpu.threshold"),
+        ({"alarms": {"cpu": {"period": 90}}}, "quoin_alarms.cpu.period"),
+        ({"alarms": {"memory": {"evaluation_periods": 0}}}, "quoin_alarms.memory.evaluation_periods"),
+        ({"alarms": {"errors": {"pattern": " "}}}, "quoin_alarms.errors.pattern"),
+        ({"alarms": {"disk": {}}}, "quoin_alarms: 'disk'"),
+        ({"alarms": {"cpu": {"treshold": 1}}}, "quoin_alarms.cpu: unknown settings treshold"),
+        ({"alerts": {"subscriptions": [{"protocol": "pigeon", "endpoint": "x"}]}}, "quoin_alerts.subscriptions[0].protocol"),
+        ({"alerts": {"subscriptions": [{"endpoint": "not-an-address"}]}}, "quoin_alerts.subscriptions[0].endpoint"),
+        ({"alerts": {"subscriptions": [{"protocol": "https", "endpoint": "http://x"}]}}, "quoin_alerts.subscriptions[0].endpoint"),
+        ({"alerts": {"subscriptions": [{"endpoint": "a@b.io"}, {"endpoint": "a@b.io"}]}}, "listed twice"),
+        ({"alerts": ["a@b.io"]}, "quoin_alerts: must be a mapping"),
+        ({"backup": {"schedule": "every night"}}, "quoin_backup.schedule"),
+        ({"backup": {"retention_days": 0}}, "quoin_backup.retention_days"),
+        ({"backup": {"cpu": 256, "memory": 4096}}, "quoin_backup.cpu/memory"),
+        ({"backup": {"bucket": "x"}}, "quoin_backup: unknown settings bucket"),
+    ],
+)
+def test_bad_monitoring_and_backup_settings_name_their_variable(changes, variable):
+    assert any(variable in problem for problem in problems_of(model(**changes)))
+
+
+def test_a_read_only_volume_cannot_be_backed_up():
+    raw = model()
+    raw["services"][0]["volumes"] = [{"name": "shared", "file_system": "cms", "path": "/srv", "read_only": True, "backup": True}]
+    assert any("quoin_services[0].volumes[0].backup" in p for p in problems_of(raw))

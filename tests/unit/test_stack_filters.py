@@ -20,6 +20,11 @@ OUTPUTS = {
     "ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec",
     "DataKeyArn": "arn:aws:kms:eu-central-1:123456789012:key/k",
     "BackupBucketName": "quoin-prod-backupbucket-x",
+    "AlertTopicArn": "arn:aws:sns:eu-central-1:123456789012:quoin-prod-alerts",
+    "BackupTaskSecurityGroupId": "sg-9",
+    "BackupTaskRoleArn": "arn:aws:iam::123456789012:role/backup",
+    "RestoreTaskRoleArn": "arn:aws:iam::123456789012:role/restore",
+    "BackupSchedulerRoleArn": "arn:aws:iam::123456789012:role/scheduler",
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "ServiceSiteSecurityGroupId": "sg-1",
     "ServiceSiteTaskRoleArn": "arn:aws:iam::123456789012:role/site",
@@ -46,6 +51,13 @@ def test_outputs_are_arranged_by_service_and_file_system(model):
     assert stack["subnet_ids"] == ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
     assert stack["target_group_arn"] == OUTPUTS["EntryTargetGroupArn"]
     assert stack["cluster_name"] == "quoin-prod"
+    assert stack["alert_topic_arn"] == OUTPUTS["AlertTopicArn"]
+    assert stack["backup"] == {
+        "security_group_id": "sg-9",
+        "task_role_arn": OUTPUTS["BackupTaskRoleArn"],
+        "restore_task_role_arn": OUTPUTS["RestoreTaskRoleArn"],
+        "scheduler_role_arn": OUTPUTS["BackupSchedulerRoleArn"],
+    }
 
 
 def test_no_load_balancer_outputs_without_one(model):

@@ -81,7 +81,10 @@ def test_site_and_cms_are_reached_only_from_the_proxy(default, service, port):
 
 def test_nfs_only_from_the_tasks_that_mount_the_file_system(default):
     rules = ingress_into(default, "FileSystemCmsSecurityGroup")
-    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [({"Ref": "ServiceCmsSecurityGroup"}, 2049)]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in rules] == [
+        ({"Ref": "ServiceCmsSecurityGroup"}, 2049),
+        ({"Ref": "BackupTaskSecurityGroup"}, 2049),
+    ]
 
 
 def test_every_rule_says_why(default):
@@ -130,10 +133,15 @@ def policy_statements(role):
 
 def test_roles_are_separate_and_least_privilege(default):
     roles = of_type(default, "AWS::IAM::Role")
-    assert set(roles) == {"ExecutionRole", "ServiceSiteTaskRole", "ServiceCmsTaskRole", "ServiceProxyTaskRole"}
+    assert set(roles) == {
+        "ExecutionRole", "ServiceSiteTaskRole", "ServiceCmsTaskRole", "ServiceProxyTaskRole",
+        "BackupTaskRole", "RestoreTaskRole", "BackupSchedulerRole",
+    }
     for name, role in roles.items():
         trust = role["AssumeRolePolicyDocument"]["Statement"]
-        assert [s["Principal"] for s in trust] == [{"Service": "ecs-tasks.amazonaws.com"}], name
+        principal = "scheduler.amazonaws.com" if name == "BackupSchedulerRole" else "ecs-tasks.amazonaws.com"
+        assert [s["Principal"] for s in trust] == [{"Service": principal}], name
+        assert [s["Condition"] for s in trust] == [{"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}], name
         for statement in policy_statements(role):
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert not any(a == "*" or a.endswith(":*") for a in actions), (name, actions)
@@ -184,3 +192,59 @@ def test_the_execution_role_reads_only_the_named_secrets(default):
     ]
     assert "ReadTheNamedSecrets" not in statements
     assert statements["WriteContainerLogs"]["Resource"] == {"Fn::Sub": "${LogGroup.Arn}"}
+
+
+# What the emulator cannot show (it keeps its default topic policy, and nothing ever publishes), the
+# rendered template shows: the alert topic is encrypted, and only this account's alarms and the
+# deployment rule may publish to it.
+def test_the_alert_topic_is_encrypted_and_only_alarms_and_the_deployment_rule_publish(default):
+    topic = default["AlertTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    statements = {s["Sid"]: s for s in default["AlertTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    assert statements["AlarmsOfThisAccountPublish"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statements["AlarmsOfThisAccountPublish"]["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert statements["FailedDeploymentsPublish"]["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["DeploymentFailedRule", "Arn"]}}}
+    assert statements["DenyWithoutTLS"]["Effect"] == "Deny"
+    key = {s["Sid"]: s for s in default["DataKey"]["Properties"]["KeyPolicy"]["Statement"]}
+    publishers = key["AlarmsAndEventsPublishToTheAlertTopic"]
+    assert publishers["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}
+    assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_subscriptions_come_from_the_inventory(tmp_path_factory):
+    resources = render(tmp_path_factory, "larger.yml")["Resources"]
+    assert resources["AlertTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": "ops@example.org"},
+        {"Protocol": "https", "Endpoint": "https://hooks.example.org/quoin"},
+    ]
+
+
+def test_the_backup_tasks_read_or_write_only_their_environment(default):
+    backup = {s["Sid"]: s for s in policy_statements(default["BackupTaskRole"]["Properties"])}
+    restore = {s["Sid"]: s for s in policy_statements(default["RestoreTaskRole"]["Properties"])}
+    assert backup["WriteBackups"]["Action"] == "s3:PutObject"
+    assert restore["ReadBackups"]["Action"] == "s3:GetObject"
+    for statements in (backup, restore):
+        assert statements["ListThisEnvironmentsBackups"]["Condition"] == {"StringLike": {"s3:prefix": [{"Fn::Sub": "${EnvironmentName}/*"}]}}
+    assert backup["MountCms"]["Action"] == ["elasticfilesystem:ClientMount"]
+    assert restore["MountCms"]["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    scheduler = {s["Sid"]: s for s in policy_statements(default["BackupSchedulerRole"]["Properties"])}
+    assert scheduler["RunTheBackupTask"]["Condition"] == {"ArnEquals": {"ecs:cluster": {"Fn::GetAtt": ["Cluster", "Arn"]}}}
+    assert scheduler["PassTheBackupTaskRoles"]["Resource"] == [
+        {"Fn::GetAtt": ["ExecutionRole", "Arn"]},
+        {"Fn::GetAtt": ["BackupTaskRole", "Arn"]},
+    ]
+
+
+def test_backups_expire_after_the_retention(default, tmp_path_factory):
+    rules = default["BackupBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [(r["Id"], r["Status"], r["ExpirationInDays"]) for r in rules] == [("expire-backups", "Enabled", 35)]
+    larger = render(tmp_path_factory, "larger.yml")["Resources"]
+    assert larger["BackupBucket"]["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 90
+
+
+def test_failed_deployments_of_this_cluster_reach_the_topic(default):
+    rule = default["DeploymentFailedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"] == {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]}
+    assert rule["EventPattern"]["detail-type"] == ["ECS Deployment State Change"]
+    assert [t["Arn"] for t in rule["Targets"]] == [{"Ref": "AlertTopic"}]
