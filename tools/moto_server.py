@@ -15,7 +15,10 @@ import sys
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+from moto.ec2.utils import generate_dns_from_ip
 from moto.ecs.models import Cluster
+from moto.ecs.models import Container
 from moto.efs.exceptions import FileSystemNotFound
 from moto.efs.responses import EFSResponse
 from moto.ecs.models import ecs_backends
@@ -64,7 +67,21 @@ CloudFormationResponse.create_change_set = create_change_set
 
 
 # AWS::S3::Bucket: moto applies only BucketEncryption and Tags from a template; AWS also applies
-# VersioningConfiguration and PublicAccessBlockConfiguration, on create and on update.
+# VersioningConfiguration, PublicAccessBlockConfiguration and LifecycleConfiguration, on create and
+# on update.
+def _lifecycle_rule(rule):
+    """A template's lifecycle rule in the API's (PutBucketLifecycleConfiguration) shape."""
+    api = {"ID": rule.get("Id"), "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if "ExpirationInDays" in rule:
+        api["Expiration"] = {"Days": str(rule["ExpirationInDays"])}
+    if "NoncurrentVersionExpiration" in rule:
+        api["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        api["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": str(days)}
+    return api
+
+
 def _apply_bucket_properties(bucket, properties, region_name):
     backend = s3_backends[bucket.account_id][get_partition(region_name)]
     versioning = properties.get("VersioningConfiguration")
@@ -73,6 +90,9 @@ def _apply_bucket_properties(bucket, properties, region_name):
     block = properties.get("PublicAccessBlockConfiguration")
     if block:
         backend.put_public_access_block(bucket.name, {key: str(value).lower() for key, value in block.items()})
+    lifecycle = properties.get("LifecycleConfiguration")
+    if lifecycle:
+        bucket.set_lifecycle([_lifecycle_rule(rule) for rule in lifecycle["Rules"]])
     return bucket
 
 
@@ -367,6 +387,90 @@ def update_service(self, service_properties):
 
 EC2ContainerServiceResponse.create_service = create_service
 EC2ContainerServiceBackend.update_service = update_service
+
+
+# ECS RunTask. AWS: a one-off task runs its containers and stops once an essential container exits;
+# DescribeTasks then reports lastStatus and desiredStatus STOPPED, stopCode EssentialContainerExited,
+# stoppedReason "Essential container in task exited", stoppingAt, executionStoppedAt and stoppedAt, and
+# one container per container definition, each with lastStatus STOPPED and its exitCode, its taskArn
+# and containerArn those of the task. RunTask keeps the overrides as sent. Every network interface has a
+# private DNS name.
+# moto 5.2 walks a task's lastStatus towards STOPPED over four DescribeTasks calls but keeps
+# desiredStatus RUNNING and sets no stop code, reason or times; it lists only the first container
+# (PENDING, exit code 0, under the task definition's ARN); and RunTask with awsvpc fails (500) in a VPC
+# without DNS hostnames, since moto gives the network interfaces there no private DNS name.
+# Here a task started by RunTask (not by a task set) has stopped by the next DescribeTasks, every
+# container exiting with MOTO_ECS_TASK_EXIT_CODE (default 0), read per request as moto reads its
+# variables. A task stopped with StopTask is left as moto reports it.
+_STOPPED_REASON = "Essential container in task exited"
+
+
+def _exit_code():
+    try:
+        return int(os.environ.get("MOTO_ECS_TASK_EXIT_CODE", 0))
+    except ValueError:
+        return 0
+
+
+_network_interface_init = NetworkInterface.__init__
+
+
+def network_interface_init(self, *args, **kwargs):
+    _network_interface_init(self, *args, **kwargs)
+    if not getattr(self, "private_dns_name", None):
+        self.private_dns_name = generate_dns_from_ip(self.private_ip_address)
+
+
+def _task_containers(task, task_definition):
+    """One container per container definition, as AWS lists them."""
+    containers = []
+    for definition in task_definition.container_definitions:
+        container = Container(task_definition)
+        container.task_arn = task.task_arn
+        container.container_arn = f"{task.task_arn.replace(':task/', ':container/')}/{mock_random.uuid4()}"
+        container.name = definition.get("name")
+        container.image = definition.get("image")
+        container.cpu = definition.get("cpu", 0)
+        container.memory = definition.get("memory")
+        containers.append(container)
+    return containers
+
+
+_run_task = EC2ContainerServiceResponse.run_task
+_describe_tasks = EC2ContainerServiceBackend.describe_tasks
+
+
+def run_task(self):
+    result = _run_task(self)
+    for task in result.result["tasks"]:
+        task.containers = _task_containers(task, self.ecs_backend.describe_task_definition(task.task_definition_arn))
+        task.started_by_run_task = True
+    return result
+
+
+def _stop_task(task):
+    now = utcnow()
+    task.last_status = "STOPPED"
+    task.desired_status = "STOPPED"
+    task.stop_code = "EssentialContainerExited"
+    task.stopped_reason = _STOPPED_REASON
+    task.stopping_at = task.execution_stopped_at = task.stopped_at = now
+    for container in task.containers:
+        container.last_status = "STOPPED"
+        container.exitCode = _exit_code()
+
+
+def describe_tasks(self, cluster_str, tasks):
+    found = _describe_tasks(self, cluster_str, tasks)
+    for task in found:
+        if getattr(task, "started_by_run_task", False) and task.desired_status == "RUNNING":
+            _stop_task(task)
+    return found
+
+
+NetworkInterface.__init__ = network_interface_init
+EC2ContainerServiceResponse.run_task = run_task
+EC2ContainerServiceBackend.describe_tasks = describe_tasks
 
 
 if __name__ == "__main__":

@@ -270,6 +270,57 @@ class CloudMapVpc:
         self.ec2.delete_vpc(VpcId=self.vpc_id)
 
 
+class IamRole:
+    """An IAM role that EventBridge Scheduler and ECS tasks may assume, allowed to run ECS tasks and pass
+    itself to them (extra vars iam_role_arn and iam_role_name). The target must not delete it."""
+
+    TRUST = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["scheduler.amazonaws.com", "ecs-tasks.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+    def __init__(self, aws, prefix):
+        self.iam = aws("iam")
+        self.name = f"{prefix}-role"
+        self.created = False
+
+    def create(self):
+        role = self.iam.create_role(RoleName=self.name, AssumeRolePolicyDocument=json.dumps(self.TRUST))["Role"]
+        self.created = True
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role["Arn"]},
+            ],
+        }
+        self.iam.put_role_policy(RoleName=self.name, PolicyName="run-tasks", PolicyDocument=json.dumps(policy))
+        return {"iam_role_arn": role["Arn"], "iam_role_name": self.name}
+
+    def leftovers(self):
+        try:
+            self.iam.get_role(RoleName=self.name)
+        except self.iam.exceptions.NoSuchEntityException:
+            return [f"role {self.name} was deleted by the target"]
+        return []
+
+    def destroy(self):
+        if not self.created:
+            return
+        try:
+            for policy in self.iam.list_role_policies(RoleName=self.name)["PolicyNames"]:
+                self.iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
+            self.iam.delete_role(RoleName=self.name)
+        except self.iam.exceptions.NoSuchEntityException:
+            pass
+
+
 PREREQUISITES = {
     "efs_file_system": EfsFileSystem,
     "ecs_cluster": EcsCluster,
@@ -277,6 +328,7 @@ PREREQUISITES = {
     "network": Network,
     "cloud_map_service": CloudMapService,
     "vpc": CloudMapVpc,
+    "iam_role": IamRole,
 }
 
 
