@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, a private local AWS, then every stage in order.
-#   tests/run.sh [stage ...]     stages: lint sanity unit cfn-lint molecule integration (default: all)
+#   tests/run.sh [stage ...]     stages: lint sanity unit cfn-lint checkov molecule integration (default: all)
 # Each stage is tests/stages/<stage>.sh, run from the repository root with .venv/bin on PATH and the
 # AWS variables pointing at the emulator started here (stopped again on exit).
 set -uo pipefail
@@ -12,7 +12,7 @@ export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint sanity unit cfn-lint molecule integration)
+[ ${#stages[@]} -gt 0 ] || stages=(lint sanity unit cfn-lint checkov molecule integration)
 
 # A private emulator (own state directory, a free port if the default is taken), so a developer's
 # running local AWS is neither reused nor reset by the tests.

@@ -32,6 +32,9 @@ FARGATE_SIZES = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 MAX_POSIX_ID = 4294967295
+# An image in an ECR registry: account, region, repository (the tag or digest after it).
+ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (
@@ -376,6 +379,9 @@ def normalize_environment(raw):
     load_balancer.setdefault("enabled", True)
     load_balancer.setdefault("certificate_arn", "")
     load_balancer.setdefault("health_check_path", "/")
+    load_balancer.setdefault("access_logs_bucket", "")
+    if load_balancer["access_logs_bucket"] and not BUCKET_NAME.match(str(load_balancer["access_logs_bucket"])):
+        problems.append(f"quoin_load_balancer.access_logs_bucket: {load_balancer['access_logs_bucket']!r} is not an S3 bucket name")
     certificate = load_balancer["certificate_arn"]
     if certificate and not ACM_ARN.match(certificate):
         problems.append(f"quoin_load_balancer.certificate_arn: {certificate!r} is not an ACM certificate ARN")
@@ -461,10 +467,20 @@ def normalize_environment(raw):
         if volume.get("backup") and volume.get("file_system") in fs_names
     ]
 
+    # The execution role may pull from exactly these repositories; other registries need no AWS permission.
+    ecr_repositories = sorted(
+        {
+            f"arn:{'aws-cn' if match.group(3) else 'aws'}:ecr:{match.group(2)}:{match.group(1)}:repository/{match.group(4)}"
+            for match in (ECR_IMAGE.match(str(image)) for image in [svc.get("image") for svc in services] + [backup["image"]])
+            if match
+        }
+    )
+
     if problems:
         raise ModelError(problems)
     return {
         "alerts": alerts,
+        "ecr_repositories": ecr_repositories,
         "backup": backup,
         "deploy_timeout": deploy_timeout,
         "discovery_namespace": namespace,

@@ -43,7 +43,7 @@ def test_defaults_are_filled_in():
     assert result["stack_name"] == "quoin-prod"
     assert result["log_retention_days"] == 30
     assert result["public_subnet_ids"] == VALID["subnet_ids"]
-    assert result["load_balancer"] == {"enabled": True, "certificate_arn": "", "health_check_path": "/"}
+    assert result["load_balancer"] == {"enabled": True, "certificate_arn": "", "health_check_path": "/", "access_logs_bucket": ""}
 
 
 def test_services_learn_who_reaches_them_and_what_they_mount():
@@ -153,6 +153,7 @@ def test_cfn_name(name, expected):
         ({"log_retention_days": 10}, "quoin_log_retention_days"),
         ({"load_balancer": {"certificate_arn": "arn:aws:iam::1:cert"}}, "quoin_load_balancer.certificate_arn"),
         ({"load_balancer": {"health_check_path": "health"}}, "quoin_load_balancer.health_check_path"),
+        ({"load_balancer": {"access_logs_bucket": "Not_A_Bucket"}}, "quoin_load_balancer.access_logs_bucket"),
         ({"entry_service": "gateway"}, "quoin_entry_service"),
         ({"services": []}, "quoin_services"),
         ({"file_systems": [{"name": "cms"}, {"name": "cms"}]}, "quoin_file_systems[1].name"),
