@@ -17,6 +17,8 @@ SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 OCTAL_PERMISSIONS = re.compile(r"^[0-7]{3,4}$")
 DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Variable names that say they hold a credential: their value belongs in Secrets Manager or SSM.
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$", re.IGNORECASE)
 # Secrets come only from Secrets Manager or SSM Parameter Store, by ARN (never as values).
 SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
@@ -150,6 +152,12 @@ def _normalize_container(problems, where, service):
             problems.append(f"{where}.environment: {name!r} is not a valid variable name")
         if isinstance(value, (dict, list)) or value is None:
             problems.append(f"{where}.environment.{name}: must be a string, number or boolean")
+        elif SECRET_NAME.search(str(name)):
+            # The value is not quoted: it may be the credential itself.
+            problems.append(
+                f"{where}.environment.{name}: looks like a credential; put it in Secrets Manager or SSM "
+                "and name its ARN in secrets, so it never sits in the task definition in plain text"
+            )
     service["environment"] = {str(k): _env_value(v) for k, v in environment.items()}
     secrets = dict(service.get("secrets") or {})
     for name, arn in secrets.items():
@@ -281,7 +289,11 @@ def _normalize_alarms(problems, where, defaults, overrides):
 
 
 def _normalize_alerts(problems, raw):
-    """The alert topic's subscriptions: who hears about alarms and failed deployments."""
+    """Check the alert topic's subscriptions (who hears about alarms and failed deployments).
+
+    An endpoint can carry a credential (a chat webhook URL holds its token), so endpoints are never
+    quoted in a message and stay out of the model, which `-v` prints: the model keeps the protocols, and
+    the stack template reads the endpoints from quoin_alerts itself."""
     subscriptions = []
     if raw is not None and not isinstance(raw, list):
         problems.append("quoin_alerts.subscriptions: must be a list of {protocol, endpoint}")
@@ -297,14 +309,14 @@ def _normalize_alerts(problems, raw):
         if not isinstance(endpoint, str) or not endpoint.strip():
             problems.append(f"{where}.endpoint: must say where the alert goes")
         elif protocol.startswith("email") and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", endpoint):
-            problems.append(f"{where}.endpoint: {endpoint!r} is not an email address")
+            problems.append(f"{where}.endpoint: is not an email address")
         elif protocol in ("http", "https") and not endpoint.startswith(f"{protocol}://"):
-            problems.append(f"{where}.endpoint: {endpoint!r} is not an {protocol}:// URL")
-        subscriptions.append({"protocol": protocol, "endpoint": endpoint})
-    pairs = [(s["protocol"], s["endpoint"]) for s in subscriptions]
-    for pair in sorted({p for p in pairs if pairs.count(p) > 1}):
-        problems.append(f"quoin_alerts.subscriptions: {pair[1]!r} ({pair[0]}) is listed twice")
-    return {"subscriptions": subscriptions}
+            problems.append(f"{where}.endpoint: is not an {protocol}:// URL")
+        subscriptions.append((protocol, endpoint))
+    for index, pair in enumerate(subscriptions):
+        if pair in subscriptions[:index]:
+            problems.append(f"quoin_alerts.subscriptions[{index}]: the same {pair[0]} endpoint as subscriptions[{subscriptions.index(pair)}]")
+    return {"subscriptions": [{"protocol": protocol} for protocol, _endpoint in subscriptions]}
 
 
 def _normalize_backup(problems, raw):

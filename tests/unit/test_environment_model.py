@@ -272,7 +272,7 @@ def test_read_only_volumes_are_not_backed_up_by_default():
         ({"alerts": {"subscriptions": [{"protocol": "pigeon", "endpoint": "x"}]}}, "quoin_alerts.subscriptions[0].protocol"),
         ({"alerts": {"subscriptions": [{"endpoint": "not-an-address"}]}}, "quoin_alerts.subscriptions[0].endpoint"),
         ({"alerts": {"subscriptions": [{"protocol": "https", "endpoint": "http://x"}]}}, "quoin_alerts.subscriptions[0].endpoint"),
-        ({"alerts": {"subscriptions": [{"endpoint": "a@b.io"}, {"endpoint": "a@b.io"}]}}, "listed twice"),
+        ({"alerts": {"subscriptions": [{"endpoint": "a@b.io"}, {"endpoint": "a@b.io"}]}}, "subscriptions[1]: the same email endpoint as subscriptions[0]"),
         ({"alerts": ["a@b.io"]}, "quoin_alerts: must be a mapping"),
         ({"backup": {"schedule": "every night"}}, "quoin_backup.schedule"),
         ({"backup": {"retention_days": 0}}, "quoin_backup.retention_days"),
@@ -288,3 +288,27 @@ def test_a_read_only_volume_cannot_be_backed_up():
     raw = model()
     raw["services"][0]["volumes"] = [{"name": "shared", "file_system": "cms", "path": "/srv", "read_only": True, "backup": True}]
     assert any("quoin_services[0].volumes[0].backup" in p for p in problems_of(raw))
+
+
+def test_alert_endpoints_are_never_quoted_nor_kept_in_the_model():
+    hook = "https://hooks.example.org/services/T000/B000/s3cr3t-t0ken"
+    result = normalize_environment(model(alerts={"subscriptions": [{"protocol": "https", "endpoint": hook}]}))
+    assert hook not in repr(result)
+    assert result["alerts"] == {"subscriptions": [{"protocol": "https"}]}
+    problems = problems_of(model(alerts={"subscriptions": [{"protocol": "http", "endpoint": hook}, {"protocol": "http", "endpoint": hook}]}))
+    assert problems and not [p for p in problems if "s3cr3t" in p]
+
+
+@pytest.mark.parametrize("name", ["DB_PASSWORD", "MESH_ADMIN_SECRET", "GITHUB_TOKEN", "STRIPE_API_KEY", "app_private_key", "AWS_CREDENTIALS"])
+def test_a_credential_in_plain_environment_is_refused_without_quoting_it(name):
+    raw = model()
+    raw["services"][0]["environment"] = {name: "hunter2-s3cr3t"}
+    problems = problems_of(raw)
+    assert [p for p in problems if p.startswith(f"quoin_services[0].environment.{name}: looks like a credential")]
+    assert not [p for p in problems if "hunter2" in p]
+
+
+def test_names_that_only_mention_a_key_are_plain_settings():
+    raw = model()
+    raw["services"][0]["environment"] = {"MESH_AUTH_KEYSTORE_PATH": "/mesh/data/keystore.jceks", "TOKEN_TTL_SECONDS": "60"}
+    assert normalize_environment(raw)["services"][0]["environment"]["TOKEN_TTL_SECONDS"] == "60"
