@@ -145,7 +145,7 @@ def service_request(name, model, stack, task_definition_arn, registry_arn):
         "load_balancers": [],
         "service_registries": [{"registry_arn": registry_arn}] if registry_arn else [],
         "propagate_tags": "SERVICE",
-        "enable_execute_command": False,
+        "enable_execute_command": service["enable_execute_command"],
         "tags": {"quoin:environment": model["environment"], "quoin:service": name},
     }
     if service["entry"] and model["load_balancer"]["enabled"]:

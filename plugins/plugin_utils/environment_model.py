@@ -197,6 +197,11 @@ def _normalize_container(problems, where, service):
             problems.append(f"{where}.scratch_paths: {path!r} must be an absolute path in the container, not /")
     service["scratch_paths"] = scratch
     service["assign_public_ip"] = bool(service.get("assign_public_ip", False))
+    # ECS Exec opens a shell in a running container: off unless the inventory asks for it.
+    execute = service.get("enable_execute_command", False)
+    if not isinstance(execute, bool):
+        problems.append(f"{where}.enable_execute_command: {execute!r} must be true or false")
+    service["enable_execute_command"] = execute is True
 
 
 def _env_value(value):

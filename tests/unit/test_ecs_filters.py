@@ -191,3 +191,11 @@ def test_a_verified_deploy_keeps_the_good_one_before_it():
         "site": "arn:td/site:2", "cms": "arn:td/cms:1", "proxy": "arn:td/proxy:2",
     }
     assert rollback_targets(["site"], {"site": {}}, running) == {"site": ""}
+
+
+def test_ecs_exec_is_off_unless_the_inventory_asks():
+    raw = copy.deepcopy(VALID)
+    raw["services"][0]["enable_execute_command"] = True
+    model = normalize_environment(raw)
+    assert service_request("site", model, STACK, "arn:td/site:3", None)["enable_execute_command"] is True
+    assert service_request("cms", model, STACK, "arn:td/cms:3", None)["enable_execute_command"] is False

@@ -146,7 +146,7 @@ def test_roles_are_separate_and_least_privilege(default):
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert not any(a == "*" or a.endswith(":*") for a in actions), (name, actions)
             if statement["Resource"] == "*":
-                # The one action AWS offers no resource-level permission for.
+                # The one action AWS offers no resource-level permission for (ECS Exec is off here).
                 assert actions == ["ecr:GetAuthorizationToken"], (name, statement)
     assert policy_statements(roles["ServiceSiteTaskRole"]) == []
     assert policy_statements(roles["ServiceProxyTaskRole"]) == []
@@ -301,6 +301,17 @@ def test_every_permission_names_its_resources(every_variant):
                 for resource in resources:
                     text = json.dumps(resource)
                     if resource == "*":
-                        assert statement["Action"] == "ecr:GetAuthorizationToken", (variant, name, statement)
+                        # The actions AWS offers no resource-level permission for.
+                        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                        assert actions == ["ecr:GetAuthorizationToken"] or all(a.startswith("ssmmessages:") for a in actions), (variant, name, statement)
                     elif "*" in text:
                         assert any(scope in text for scope in SCOPED_WILDCARDS), (variant, name, statement)
+
+
+def test_ecs_exec_only_where_the_inventory_asks(default, every_variant):
+    # Off by default: no task role may open SSM channels.
+    for name, role in of_type(default, "AWS::IAM::Role").items():
+        assert "ssmmessages" not in json.dumps(role), name
+    larger = every_variant["larger"]["Resources"]
+    assert "ssmmessages:CreateControlChannel" in json.dumps(larger["ServiceSearchIndexTaskRole"])
+    assert "ssmmessages" not in json.dumps(larger["ServiceSiteTaskRole"])
