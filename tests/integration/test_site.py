@@ -160,7 +160,12 @@ def test_the_file_system_admits_only_the_cms_through_its_access_point_over_tls(d
     assert statements["DenyOutsideTheAccessPoints"]["Condition"] == {
         "ArnNotEquals": {"elasticfilesystem:AccessPointArn": [access_point_arn]}
     }
-    assert [s["Sid"] for s in policy["Statement"] if s["Effect"] == "Allow"] == ["CmsMountsThroughItsAccessPoints"]
+    # Besides the CMS, only the backup task (read) and the restore task (write), through the same access point.
+    assert [s["Sid"] for s in policy["Statement"] if s["Effect"] == "Allow"] == [
+        "CmsMountsThroughItsAccessPoints", "BackupReadsThroughBackedUpAccessPoints", "RestoreWritesThroughBackedUpAccessPoints",
+    ]
+    for sid in ("BackupReadsThroughBackedUpAccessPoints", "RestoreWritesThroughBackedUpAccessPoints"):
+        assert statements[sid]["Condition"]["ArnEquals"] == {"elasticfilesystem:AccessPointArn": [access_point_arn]}
 
 
 def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, playbook, aws):
