@@ -11,7 +11,6 @@ request for every difference; the request and result shapes; a waiter for a dele
 """
 
 import copy
-import datetime
 
 try:
     import botocore  # pylint: disable=unused-import
@@ -28,6 +27,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+
+from ansible_collections.quoin.fargate.plugins.module_utils.results import jsonable
 
 
 class AnsibleECSError(AnsibleAWSError):
@@ -146,22 +147,13 @@ def wait_for_service_gone(client, cluster, name, timeout):
 # Conversions
 
 
-def _jsonable(value):
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
 
 def normalize_service(service):
     """The API's service as the module returns it: snake_cased, tags as a dict, times as ISO 8601."""
     if not service:
         return {}
     result = camel_dict_to_snake_dict(
-        _jsonable({key: value for key, value in service.items() if key not in ("tags", "ResponseMetadata")})
+        jsonable({key: value for key, value in service.items() if key not in ("tags", "ResponseMetadata")})
     )
     result["tags"] = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
     return result

@@ -11,7 +11,6 @@ botocore's tasks_stopped waiter is not used: on a timeout it does not tell which
 the verdict needs every task's containers anyway, so the wait keeps the last DescribeTasks answer.
 """
 
-import datetime
 import time
 import uuid
 
@@ -28,6 +27,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.quoin.fargate.plugins.module_utils.results import jsonable
 
 # DescribeTasks takes at most this many tasks per call; RunTask starts at most 10.
 DESCRIBE_TASKS_LIMIT = 100
@@ -239,18 +240,9 @@ def timeout_message(tasks, timeout):
 # Conversions
 
 
-def _jsonable(value):
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
 
 def normalize_task(task):
     """The API's task as the module returns it: snake_cased, tags as a dict, times as ISO 8601."""
-    result = camel_dict_to_snake_dict(_jsonable({key: value for key, value in task.items() if key != "tags"}))
+    result = camel_dict_to_snake_dict(jsonable({key: value for key, value in task.items() if key != "tags"}))
     result["tags"] = boto3_tag_list_to_ansible_dict(task.get("tags") or [], "key", "value")
     return result

@@ -12,7 +12,6 @@ comparison of two definitions once AWS's defaults are filled in; the shape the m
 """
 
 import copy
-import datetime
 import json
 
 try:
@@ -26,6 +25,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.quoin.fargate.plugins.module_utils.results import jsonable
 
 
 class AnsibleSchedulerError(AnsibleAWSError):
@@ -272,21 +273,12 @@ def predicted_schedule(request, schedule=None):
 # Conversions
 
 
-def _jsonable(value):
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    return value
-
 
 def normalize_schedule(schedule):
     """A GetSchedule answer as the module returns it: snake_cased, dates as ISO 8601."""
     if not schedule:
         return {}
-    return camel_dict_to_snake_dict(_jsonable(schedule))
+    return camel_dict_to_snake_dict(jsonable(schedule))
 
 
 def diff_view(schedule):
