@@ -147,7 +147,6 @@ def wait_for_service_gone(client, cluster, name, timeout):
 # Conversions
 
 
-
 def normalize_service(service):
     """The API's service as the module returns it: snake_cased, tags as a dict, times as ISO 8601."""
     if not service:

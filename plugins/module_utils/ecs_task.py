@@ -240,7 +240,6 @@ def timeout_message(tasks, timeout):
 # Conversions
 
 
-
 def normalize_task(task):
     """The API's task as the module returns it: snake_cased, tags as a dict, times as ISO 8601."""
     result = camel_dict_to_snake_dict(jsonable({key: value for key, value in task.items() if key != "tags"}))

@@ -273,7 +273,6 @@ def predicted_schedule(request, schedule=None):
 # Conversions
 
 
-
 def normalize_schedule(schedule):
     """A GetSchedule answer as the module returns it: snake_cased, dates as ISO 8601."""
     if not schedule:
