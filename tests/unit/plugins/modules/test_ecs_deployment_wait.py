@@ -16,6 +16,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment impor
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import task_definition_problem
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import wait_for_deployments
 from ansible_collections.quoin.fargate.plugins.modules import ecs_deployment_wait as module_under_test
+from ..fake_time import FakeTime
 from ..module_runner import module_runner
 
 ACCOUNT = "123456789012"
@@ -123,20 +124,6 @@ class FakeECS:
             else:
                 found.append(copy.deepcopy(state))
         return {"services": found, "failures": failures}
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds > 0, seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

@@ -13,26 +13,13 @@ from ansible_collections.quoin.fargate.plugins.modules import ecs_run_task as mo
 from ..fake_ecs_tasks import CLUSTER
 from ..fake_ecs_tasks import FakeECSTasks
 from ..fake_ecs_tasks import task_definition_arn
+from ..fake_time import FakeTime
 from ..module_runner import module_runner
 
 AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
 NETWORK = {"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"]}
 ARGS = dict(AWS, cluster=CLUSTER, task_definition="backup", network_configuration=NETWORK)
 REASON = "Essential container in task exited"
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds > 0, seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
