@@ -3,15 +3,11 @@ namespace, what it creates and updates, what check mode predicts without writing
 (fixed fields, deleting a service with registered instances)."""
 
 import copy
-import json
 import uuid
 
 import botocore.waiter
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_service
 from ansible_collections.quoin.fargate.plugins.modules import servicediscovery_service as module_under_test
@@ -19,12 +15,12 @@ from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service 
 from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import ensure_present
 from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import find_service
 
-from ..fake_servicediscovery import ExitJson
 from ..fake_servicediscovery import FailJson
 from ..fake_servicediscovery import FakeModule
 from ..fake_servicediscovery import FakeServiceDiscovery
 from ..fake_servicediscovery import namespace
 from ..fake_servicediscovery import service
+from ..module_runner import module_runner
 
 NS = "ns-prod"
 DEFAULTS = {
@@ -403,24 +399,7 @@ class TestAbsent:
 @pytest.fixture
 def run_module(monkeypatch):
     """Run the module's main() with these arguments on this fake; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run_main(sd, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, name, **kw: sd)
-        with patch_module_args(args), pytest.raises(ExitJson) as done:
-            module_under_test.main()
-        result = json.loads(json.dumps(done.value.kwargs))
-        return result["failed"], result
-
-    return run_main
+    return module_runner(monkeypatch, module_under_test)
 
 
 class TestMain:
