@@ -132,6 +132,9 @@ def test_the_collections_are_the_versions_the_tests_run_against():
         used |= {f"{a}.{b}" for a, b in re.findall(r"\b([a-z_]+)\.([a-z_]+)\.[a-z_]+\b", path.read_text())}
     used = {name for name in used if (BUNDLED / name.replace(".", "/")).is_dir()} - {"ansible.builtin"}
     assert {"amazon.aws", "community.aws", "ansible.posix"} <= used <= set(pinned)
+    # What AWX installs at project update is the same, so the image's versions are the ones that run.
+    requirements = yaml.safe_load((REPO / "collections/requirements.yml").read_text())["collections"]
+    assert {c["name"]: c["version"] for c in requirements} == pinned
     # The collection's own dependencies accept the pins.
     for name, requirement in GALAXY["dependencies"].items():
         minimum = requirement.removeprefix(">=")
