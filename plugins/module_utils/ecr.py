@@ -3,11 +3,11 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The ECR API layer of quoin.fargate.ecr_image_info: image look-ups by tag or digest, retried, and
-the snake_cased shape the module returns."""
+"""The ECR API layer of quoin.fargate.ecr_image_info: image look-ups by tag or digest, one at a time or
+batched per repository, retried, and the snake_cased shape the module returns."""
 
 try:
-    import botocore  # pylint: disable=unused-import
+    import botocore
 except ImportError:
     pass  # Modules are responsible for handling this.
 
@@ -15,6 +15,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+
+# DescribeImages takes at most this many image IDs.
+MAX_IMAGE_IDS = 100
 
 
 class AnsibleECRError(AnsibleAWSError):
@@ -54,18 +58,80 @@ def normalize_image(image):
     }
 
 
-def look_up(client, repository, tags=(), digests=(), registry_id=None):
-    """(images, missing): each distinct image that one of the tags or digests names, in the order asked
-    for, and the tags and digests that name none."""
+@ECRImageErrorHandler.list_error_handler("describe images", None)
+@AWSRetry.jittered_backoff()
+def describe_images(client, repository, image_ids, registry_id=None):
+    """The images that the image IDs ((key, value) pairs) name, in DescribeImages shape; None when ECR
+    refuses the request because one of the IDs names no image."""
+    params = {"repositoryName": repository, "imageIds": [{key: value} for key, value in image_ids]}
+    if registry_id:
+        params["registryId"] = registry_id
+    return client.describe_images(**params)["imageDetails"]
+
+
+def is_missing_repository(error):
+    """Whether an AnsibleECRError is ECR saying that the repository does not exist."""
+    exception = error.exception
+    return isinstance(exception, botocore.exceptions.ClientError) and exception.response["Error"]["Code"] == "RepositoryNotFoundException"
+
+
+def _names(image, image_id):
+    key, value = image_id
+    if key == "imageTag":
+        return value in (image.get("imageTags") or [])
+    return image.get("imageDigest") == value
+
+
+def find_images(client, repository, image_ids, registry_id=None):
+    """{image ID: the image it names (DescribeImages shape), or None} for the image IDs of one
+    repository, each asked for once, MAX_IMAGE_IDS to a call.
+
+    ECR refuses a whole call when one of its IDs names no image: such a batch is split in halves, and
+    the halves asked again, until each missing ID stands alone."""
+    unique = list(dict.fromkeys(image_ids))
+    batches = [unique[start:start + MAX_IMAGE_IDS] for start in range(0, len(unique), MAX_IMAGE_IDS)]
+    found = {}
+    while batches:
+        batch = batches.pop(0)
+        images = describe_images(client, repository, batch, registry_id=registry_id)
+        if images is None and len(batch) > 1:
+            half = len(batch) // 2
+            batches[:0] = [batch[:half], batch[half:]]
+            continue
+        for image_id in batch:
+            found[image_id] = next((image for image in images or [] if _names(image, image_id)), None)
+    return found
+
+
+def image_ids(tags=(), digests=()):
+    """The image IDs ((key, value) pairs) of the tags, then of the digests."""
+    return [("imageTag", tag) for tag in tags] + [("imageDigest", digest) for digest in digests]
+
+
+def digest_problems(digests):
+    """The digests that are not digests, one line each."""
+    return [f"digests: {digest!r} is not a digest (sha256:...)" for digest in digests if not digest.startswith("sha256:")]
+
+
+def resolve(wanted, find):
+    """(images, missing): each distinct image that one of the wanted image IDs names, in their order,
+    and the tags and digests that name none. find(image_id) is the image (DescribeImages shape) or None."""
     images, missing, seen = [], [], set()
-    wanted = [("imageTag", tag) for tag in tags] + [("imageDigest", digest) for digest in digests]
-    for key, value in wanted:
-        found = describe_image(client, repository, {key: value}, registry_id=registry_id)
+    for image_id in wanted:
+        found = find(image_id)
         if found is None:
-            missing.append(value)
+            missing.append(image_id[1])
             continue
         image = normalize_image(found)
         if image["digest"] not in seen:
             seen.add(image["digest"])
             images.append(image)
     return images, missing
+
+
+def look_up(client, repository, tags=(), digests=(), registry_id=None):
+    """(images, missing) for one repository, each tag or digest asked for with its own call."""
+    return resolve(
+        image_ids(tags, digests),
+        lambda image_id: describe_image(client, repository, dict([image_id]), registry_id=registry_id),
+    )

@@ -52,9 +52,13 @@ class ECSDeploymentErrorHandler(AWSErrorHandler):
 
 @ECSDeploymentErrorHandler.list_error_handler("describe services")
 @AWSRetry.jittered_backoff()
-def describe_services(client, cluster, services):
-    """DescribeServices for at most 10 services: (services, failures), or None when the cluster does not exist."""
-    response = client.describe_services(cluster=cluster, services=list(services))
+def describe_services(client, cluster, services, include=None):
+    """DescribeServices for at most 10 services: (services, failures), or None when the cluster does not exist.
+    include: what else to return (["TAGS"]), nothing when None."""
+    params = dict(cluster=cluster, services=list(services))
+    if include:
+        params["include"] = list(include)
+    response = client.describe_services(**params)
     return response.get("services", []), response.get("failures", [])
 
 
@@ -63,12 +67,13 @@ def _matches(service, requested):
     return requested in (service.get("serviceName"), service.get("serviceArn"))
 
 
-def describe_service_batches(client, cluster, names):
-    """{requested name or ARN: the described service, or None when ECS does not know it}, in batches of 10."""
+def describe_service_batches(client, cluster, names, include=None):
+    """{requested name or ARN: the described service, or None when ECS does not know it}, in batches of 10.
+    include: what else DescribeServices returns (["TAGS"]), nothing when None."""
     found = {}
     for start in range(0, len(names), DESCRIBE_SERVICES_LIMIT):
         batch = names[start:start + DESCRIBE_SERVICES_LIMIT]
-        described = describe_services(client, cluster, batch)
+        described = describe_services(client, cluster, batch, include)
         if described is None:
             raise AnsibleECSDeploymentError(message=f"cluster {cluster} does not exist")
         services = described[0]

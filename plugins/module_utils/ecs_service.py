@@ -58,16 +58,32 @@ def describe_services(client, cluster, services):
     return client.describe_services(cluster=cluster, services=list(services), include=["TAGS"])
 
 
+# DescribeServices takes at most this many services a call.
+DESCRIBE_SERVICES_LIMIT = 10
+
+
+def describe_named_services(client, cluster, names):
+    """(cluster_found, {name: service}): the services as DescribeServices returns them, asked for
+    DESCRIBE_SERVICES_LIMIT at a time; a name the cluster has no service of, in any status, is left out."""
+    names = list(names)
+    found = {}
+    for start in range(0, len(names), DESCRIBE_SERVICES_LIMIT):
+        batch = names[start:start + DESCRIBE_SERVICES_LIMIT]
+        response = describe_services(client, cluster, batch)
+        if response is None:
+            return False, {}
+        for service in response.get("services") or []:
+            for name in batch:
+                if service.get("serviceName") == name or service.get("serviceArn") == name:
+                    found[name] = service
+    return True, found
+
+
 def describe_service(client, cluster, name):
     """(cluster_found, service): the service as DescribeServices returns it, or None when the
     cluster has no service of that name, in any status."""
-    response = describe_services(client, cluster, [name])
-    if response is None:
-        return False, None
-    for service in response.get("services") or []:
-        if service.get("serviceName") == name or service.get("serviceArn") == name:
-            return True, service
-    return True, None
+    cluster_found, found = describe_named_services(client, cluster, [name])
+    return cluster_found, found.get(name)
 
 
 @ECSServiceErrorHandler.common_error_handler("describe the task definition")

@@ -25,6 +25,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_TRUE
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_message
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -98,6 +99,13 @@ class ECSTaskDefinitionErrorHandler(AWSErrorHandler):
     _CUSTOM_EXCEPTION = AnsibleECSError
 
 
+class ECSFamilyErrorHandler(ECSTaskDefinitionErrorHandler):
+    # DescribeTaskDefinition's answer for a family without an ACTIVE revision (a ClientException).
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_message("Unable to describe task definition")
+
+
 def register_shape(client):
     """RegisterTaskDefinition's input shape in the client's service model."""
     return client.meta.service_model.operation_model(OPERATION).input_shape
@@ -125,6 +133,15 @@ def list_revisions(client, family, status="ACTIVE"):
 def describe_task_definition(client, task_definition):
     """(taskDefinition, tags as a dict) of a family:revision or an ARN."""
     response = client.describe_task_definition(taskDefinition=task_definition, include=["TAGS"])
+    return response["taskDefinition"], boto3_tag_list_to_ansible_dict(response.get("tags") or [], "key", "value")
+
+
+@ECSFamilyErrorHandler.list_error_handler("describe task definition")
+@AWSRetry.jittered_backoff()
+def describe_family(client, family):
+    """(taskDefinition, tags as a dict) of what DescribeTaskDefinition answers for a family alone,
+    which AWS documents as its latest ACTIVE revision; None when the family has none."""
+    response = client.describe_task_definition(taskDefinition=family, include=["TAGS"])
     return response["taskDefinition"], boto3_tag_list_to_ansible_dict(response.get("tags") or [], "key", "value")
 
 

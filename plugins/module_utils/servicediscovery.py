@@ -139,17 +139,46 @@ def get_service(client, service_id):
     return client.get_service(Id=service_id)["Service"]
 
 
+def _read_in_namespace(client, summaries, namespace_id):
+    """The services of these summaries that belong to the namespace, each read in full."""
+    found = []
+    for summary in summaries:
+        service = get_service(client, summary["Id"])
+        if service and service.get("NamespaceId") == namespace_id:
+            found.append(service)
+    return found
+
+
 def services_in_namespace(client, namespace_id, name=None):
     """The services of the namespace (optionally only those named `name`), in full.
 
     A service summary does not say which namespace it belongs to, so each one is read to make sure."""
-    found = []
-    for summary in list_services(client, namespace_id):
-        if name is not None and summary.get("Name") != name:
+    summaries = [summary for summary in list_services(client, namespace_id) if name is None or summary.get("Name") == name]
+    return _read_in_namespace(client, summaries, namespace_id)
+
+
+def services_by_name(client, namespace, names):
+    """{name: service (API shape)} for each of `names` that names a service of the namespace, from one
+    listing of the namespace. `namespace` is what GetNamespace returns.
+
+    A service summary holds all that the comparison needs but the namespace: when the listing holds
+    exactly the namespace's ServiceCount services (the NAMESPACE_ID filter held) and one per name, the
+    summaries are used as they are, with the namespace set. Otherwise (an API that ignores the filter,
+    a count that lags behind) each summary of a wanted name is read in full to make sure."""
+    namespace_id = namespace["Id"]
+    summaries = list_services(client, namespace_id)
+    filtered = namespace.get("ServiceCount") == len(summaries)
+    listed = {}
+    for summary in summaries:
+        if summary.get("Name") in names:
+            listed.setdefault(summary["Name"], []).append(summary)
+    found = {}
+    for name, same_name in listed.items():
+        if filtered and len(same_name) == 1:
+            found[name] = dict(same_name[0], NamespaceId=namespace_id)
             continue
-        service = get_service(client, summary["Id"])
-        if service and service.get("NamespaceId") == namespace_id:
-            found.append(service)
+        for service in _read_in_namespace(client, same_name, namespace_id):
+            found[name] = service
     return found
 
 

@@ -37,16 +37,16 @@ options:
     description:
       - The task definition family. Only the revisions of exactly this family are looked at, not those
         of other families whose names start with it.
+      - Exactly one of O(family) and O(task_definitions) is required.
     type: str
-    required: true
-  state:
+  state: &state
     description:
       - V(present) registers a new revision when the latest C(ACTIVE) one differs from O(task_definition).
       - V(absent) deregisters the C(ACTIVE) revisions of the family, or only O(revision).
     type: str
     choices: ['present', 'absent']
     default: present
-  task_definition:
+  task_definition: &task_definition
     description:
       - The C(RegisterTaskDefinition) request without C(family) and C(tags), in the API's camelCase
         shape, for example C(containerDefinitions), C(cpu), C(memory), C(networkMode),
@@ -58,11 +58,44 @@ options:
         option V(true) becomes V("true")).
       - Required with O(state=present).
     type: dict
-  revision:
+  revision: &revision
     description:
       - With O(state=absent), deregister only this revision of the family. Without it, every C(ACTIVE)
         revision is deregistered.
     type: int
+  task_definitions:
+    description:
+      - Many families in one run, each with the options of one family.
+      - Every entry is checked before any call (a repeated family, O(task_definitions[].revision) with
+        O(task_definitions[].state=present), a definition the API would refuse), and every family is read
+        before the first write; then each family is registered, tagged or deregistered as it needs, in
+        the order given. An AWS error part-way fails the run, naming the family that failed and the
+        families already changed; RV(task_definitions) then holds the families done so far.
+      - Mutually exclusive with O(family) and every other option of one family.
+    type: list
+    elements: dict
+    suboptions:
+      family:
+        description:
+          - The task definition family. Only the revisions of exactly this family are looked at.
+        type: str
+        required: true
+      state: *state
+      task_definition: *task_definition
+      revision: *revision
+      tags:
+        description:
+          - A dictionary of tags to apply to the family's latest revision (see O(tags)).
+          - If the O(task_definitions[].tags) parameter is not set then tags will not be modified.
+        type: dict
+        aliases: ['resource_tags']
+      purge_tags:
+        description:
+          - If O(task_definitions[].purge_tags=true) and O(task_definitions[].tags) is set, existing tags
+            will be purged to match exactly what is defined by O(task_definitions[].tags) parameter.
+          - Tag keys beginning with C(aws:) are reserved by Amazon and cannot be modified.
+        type: bool
+        default: true
 notes:
   - Tags belong to each revision. A new revision gets the tags the latest one would have after this
     task (O(tags) merged or purged as asked); without O(tags), it carries the latest revision's tags.
@@ -155,6 +188,25 @@ EXAMPLES = r"""
             - sourceVolume: data
               containerPath: /mesh/data
 
+- name: Register every family of the environment where its definition changed, in one task
+  quoin.fargate.ecs_taskdefinition:
+    task_definitions:
+      - family: prod-site
+        task_definition: "{{ site_task_definition_request }}"
+        tags:
+          quoin:environment: prod
+      - family: prod-cms
+        task_definition: "{{ cms_task_definition_request }}"
+        tags:
+          quoin:environment: prod
+      - family: prod-old-worker
+        state: absent
+  register: task_definitions
+
+- name: Show the latest revision of each family
+  ansible.builtin.debug:
+    msg: "{{ task_definitions.task_definitions | items2dict(key_name='family', value_name='task_definition_arn') }}"
+
 - name: Deregister one revision
   quoin.fargate.ecs_taskdefinition:
     family: prod-site
@@ -170,17 +222,17 @@ EXAMPLES = r"""
 RETURN = r"""
 family:
   description: The family.
-  returned: always
+  returned: when O(family) is given
   type: str
   sample: prod-site
 task_definition_arn:
   description: The ARN of the family's latest C(ACTIVE) revision after the change; null for a revision check mode predicts.
-  returned: when O(state=present)
+  returned: when O(family) is given and O(state=present)
   type: str
   sample: arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:13
 revision:
   description: The number of that revision (predicted in check mode).
-  returned: when O(state=present)
+  returned: when O(family) is given and O(state=present)
   type: int
   sample: 13
 task_definition:
@@ -189,7 +241,7 @@ task_definition:
       check mode); empty with O(state=absent).
     - The keys of C(docker_labels), C(options), C(driver_opts), C(labels) and C(system_controls) are the
       user's and keep their case.
-  returned: always
+  returned: when O(family) is given
   type: dict
   sample:
     family: prod-site
@@ -214,7 +266,7 @@ changes:
     - What differs between the latest C(ACTIVE) revision and O(task_definition), one line per value, in
       the canonical form (see the description); empty when nothing does.
     - A family without an C(ACTIVE) revision lists everything the definition sets.
-  returned: when O(state=present)
+  returned: when O(family) is given and O(state=present)
   type: list
   elements: str
   sample:
@@ -223,10 +275,51 @@ changes:
     - "memory: 1024 -> 2048"
 deregistered_task_definition_arns:
   description: The revisions deregistered (to be deregistered, in check mode).
-  returned: when O(state=absent)
+  returned: when O(family) is given and O(state=absent)
   type: list
   elements: str
   sample: ["arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:12"]
+task_definitions:
+  description:
+    - With O(task_definitions), each family in the order given, with what the module returns for one
+      family (RV(family), RV(task_definition_arn), RV(revision), RV(task_definition), RV(changes) or
+      RV(deregistered_task_definition_arns)) and its own RV(task_definitions[].changed).
+    - When the run fails part-way, the families done before the one that failed.
+  returned: when O(task_definitions) is given
+  type: list
+  elements: dict
+  contains:
+    family:
+      description: The family.
+      type: str
+      sample: prod-site
+    changed:
+      description: Whether this family changed (or would, in check mode).
+      type: bool
+      sample: true
+    task_definition_arn:
+      description: See RV(task_definition_arn).
+      returned: with O(task_definitions[].state=present)
+      type: str
+      sample: arn:aws:ecs:eu-central-1:123456789012:task-definition/prod-site:13
+    revision:
+      description: See RV(revision).
+      returned: with O(task_definitions[].state=present)
+      type: int
+      sample: 13
+    task_definition:
+      description: See RV(task_definition); empty with O(task_definitions[].state=absent).
+      type: dict
+    changes:
+      description: See RV(changes).
+      returned: with O(task_definitions[].state=present)
+      type: list
+      elements: str
+    deregistered_task_definition_arns:
+      description: See RV(deregistered_task_definition_arns).
+      returned: with O(task_definitions[].state=absent)
+      type: list
+      elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -236,6 +329,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import canonical_task_definition
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import deregister_task_definition
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import describe_family
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import describe_task_definition
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import differences
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import list_revisions
@@ -252,7 +346,14 @@ STATUSES = ("ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS")
 
 
 def latest_active(client, family):
-    """(taskDefinition, tags) of the family's latest ACTIVE revision, or (None, {})."""
+    """(taskDefinition, tags) of the family's latest ACTIVE revision, or (None, {}): DescribeTaskDefinition
+    of the family alone answers it in one call. An answer that is not ACTIVE (moto answers with the
+    family's latest revision whatever its status) is settled by the family's listing."""
+    found = describe_family(client, family)
+    if found is None:
+        return None, {}
+    if found[0].get("status") == "ACTIVE":
+        return found
     revisions = list_revisions(client, family)
     if not revisions:
         return None, {}
@@ -294,9 +395,30 @@ def update_tags(client, module, current, current_tags, result):
     return describe_task_definition(client, arn)[1]
 
 
-def ensure_present(client, module, shape, result):
+def absent_targets(client, module, shape):
+    """(arns, before): the ACTIVE revisions to deregister (only O(revision) when given), and the
+    latest of them in the canonical form, for diff mode."""
+    revisions = list_revisions(client, module.params["family"])
+    if module.params["revision"] is not None:
+        revisions = [(number, arn) for number, arn in revisions if number == module.params["revision"]]
+    arns = [found[1] for found in revisions]
+    before = canonical_task_definition(describe_task_definition(client, arns[-1])[0], shape) if arns and module._diff else {}
+    return arns, before
+
+
+def read_family(client, module, shape):
+    """What a family's run starts from, read before any write: latest_active() with state=present,
+    absent_targets() with state=absent."""
+    if module.params["state"] == "present":
+        return latest_active(client, module.params["family"])
+    return absent_targets(client, module, shape)
+
+
+def ensure_present(client, module, shape, result, latest=None):
+    """Register a new revision when the latest ACTIVE one (`latest`, read here when None) differs;
+    (taskDefinition, tags) of the latest ACTIVE revision afterwards."""
     family = module.params["family"]
-    current, current_tags = latest_active(client, family)
+    current, current_tags = latest if latest is not None else latest_active(client, family)
     before = canonical_task_definition(current, shape)
     after = canonical_task_definition(module.params["task_definition"], shape)
     result["changes"] = differences(before, after)
@@ -315,56 +437,148 @@ def ensure_present(client, module, shape, result):
     return register_task_definition(client, request)
 
 
-def ensure_absent(client, module, shape, result):
-    family = module.params["family"]
-    revisions = list_revisions(client, family)
-    if module.params["revision"] is not None:
-        revisions = [(number, arn) for number, arn in revisions if number == module.params["revision"]]
-    arns = [found[1] for found in revisions]
+def ensure_absent(client, module, shape, result, targets=None):
+    """Deregister the family's ACTIVE revisions (`targets`, read here when None)."""
+    arns, before = targets if targets is not None else absent_targets(client, module, shape)
     result["deregistered_task_definition_arns"] = arns
     result["changed"] = bool(arns)
-    before = canonical_task_definition(describe_task_definition(client, arns[-1])[0], shape) if arns and module._diff else {}
     result["diff"] = dict(before=before, after={})
     if not module.check_mode:
         for arn in arns:
             deregister_task_definition(client, arn)
 
 
-def main():
-    argument_spec = dict(
-        family=dict(type="str", required=True),
+def ensure_family(client, module, shape, current=None):
+    """One family's run from what read_family() found (read here when None): the module's result for
+    it, with its diff under "diff"."""
+    params = module.params
+    result = dict(changed=False, family=params["family"])
+    if params["state"] == "present":
+        active, tags = ensure_present(client, module, shape, result, current)
+        result["task_definition_arn"] = active.get("taskDefinitionArn")
+        result["revision"] = active.get("revision")
+        result["task_definition"] = snake_task_definition(active, tags)
+    else:
+        ensure_absent(client, module, shape, result, current)
+        result["task_definition"] = {}
+    return result
+
+
+def option_problems(params, shape):
+    """What is wrong with one family's options, one line each, before anything is sent."""
+    if params["revision"] is not None and params["state"] == "present":
+        return ["revision only applies to state=absent: state=present registers the next revision"]
+    if params["state"] == "present":
+        return request_problems(params["task_definition"], shape)
+    return []
+
+
+# The list mode: one run for many families.
+
+
+class FamilyItem:
+    """One entry of `task_definitions` as the per-family functions see a module: its options, the
+    run's check and diff modes (they never fail the run themselves)."""
+
+    def __init__(self, module, index, options):
+        self.params = options
+        self.check_mode = module.check_mode
+        self._diff = module._diff
+        self.label = f"task_definitions[{index}] ({options['family']})"
+
+
+def fail_part_way(module, error, items, done, item):
+    """Fail on an AWS error of `item`, naming it and the families already changed; `task_definitions`
+    holds the results of the families done so far (`done`, the first of `items`)."""
+    changed = [done_item.label for done_item, result in zip(items, done) if result["changed"]]
+    msg = f"{item.label}: {error.message} (already done: {', '.join(changed) or 'nothing'})"
+    extra = dict(changed=bool(changed), task_definitions=done)
+    if error.exception:
+        module.fail_json_aws(error.exception, msg=msg, **extra)
+    module.fail_json(msg=msg, **extra)
+
+
+def ensure_task_definitions(client, module, shape):
+    """The list mode: every entry checked before any call, every family read (one call each for
+    state=present) before the first write, then the writes."""
+    items = [FamilyItem(module, index, options) for index, options in enumerate(module.params["task_definitions"])]
+    families = [item.params["family"] for item in items]
+    repeated = sorted({family for family in families if families.count(family) > 1})
+    if repeated:
+        module.fail_json(msg="task_definitions names a family more than once: " + ", ".join(repeated), changed=False, task_definitions=[])
+    problems = [f"{item.label}: {problem}" for item in items for problem in option_problems(item.params, shape)]
+    if problems:
+        module.fail_json(msg="; ".join(problems), changed=False, task_definitions=[])
+
+    current = []
+    for item in items:
+        try:
+            current.append(read_family(client, item, shape))
+        except AnsibleECSError as e:
+            fail_part_way(module, e, items, [], item)
+    done, diffs = [], []
+    for item, found in zip(items, current):
+        try:
+            done.append(ensure_family(client, item, shape, found))
+        except AnsibleECSError as e:
+            fail_part_way(module, e, items, done, item)
+        diffs.append(done[-1].pop("diff"))
+
+    result = dict(changed=any(found["changed"] for found in done), task_definitions=done)
+    if module._diff:
+        result["diff"] = dict(
+            before={found["family"]: diff["before"] for found, diff in zip(done, diffs)},
+            after={found["family"]: diff["after"] for found, diff in zip(done, diffs)},
+        )
+    return result
+
+
+def family_options():
+    """The options of one family: the module's own in the singular mode, each entry's in `task_definitions`."""
+    return dict(
+        family=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         task_definition=dict(type="dict"),
         revision=dict(type="int"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
+
+
+def main():
+    item_options = family_options()
+    item_options["family"] = dict(item_options["family"], required=True)
+    argument_spec = dict(
+        task_definitions=dict(
+            type="list",
+            elements="dict",
+            options=item_options,
+            required_if=[["state", "present", ["task_definition"]]],
+        ),
+        **family_options(),
+    )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_if=[["state", "present", ["task_definition"]]],
+        required_one_of=[["family", "task_definitions"]],
+        # With task_definitions, each family's options go in its entry.
+        mutually_exclusive=[["task_definitions", option] for option in family_options()],
     )
     params = module.params
-    if params["revision"] is not None and params["state"] == "present":
-        module.fail_json(msg="revision only applies to state=absent: state=present registers the next revision")
-
     client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
     shape = register_shape(client)
-    if params["state"] == "present":
-        problems = request_problems(params["task_definition"], shape)
-        if problems:
-            module.fail_json(msg="; ".join(problems))
+    if params["task_definitions"] is not None:
+        module.exit_json(**ensure_task_definitions(client, module, shape))
 
-    result = dict(changed=False, family=params["family"])
+    # required_if for the singular mode alone: state defaults to present with task_definitions too.
+    if params["state"] == "present" and params["task_definition"] is None:
+        module.fail_json(msg="state is present but all of the following are missing: task_definition")
+    problems = option_problems(params, shape)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
     try:
-        if params["state"] == "present":
-            active, tags = ensure_present(client, module, shape, result)
-            result["task_definition_arn"] = active.get("taskDefinitionArn")
-            result["revision"] = active.get("revision")
-            result["task_definition"] = snake_task_definition(active, tags)
-        else:
-            ensure_absent(client, module, shape, result)
-            result["task_definition"] = {}
+        result = ensure_family(client, module, shape)
     except AnsibleECSError as e:
         module.fail_json_aws_error(e)
 

@@ -14,6 +14,8 @@ description:
     C(quoin-prod.internal) is C(site.quoin-prod.internal)); an ECS service that names it in its service
     registries registers each task's address under that name.
   - A service is identified by its name within the namespace (O(name) and O(namespace_id)).
+  - Give O(services) instead of O(name) to manage many services of one namespace in one task; the
+    namespace is listed once, and only the services that differ are written.
   - Neither amazon.aws nor community.aws has a Cloud Map module; this one follows their conventions.
   - Cloud Map can change the TTLs of the DNS records and the description of an existing service. The
     record types, the routing policy and the custom health check are fixed when a service is created;
@@ -28,14 +30,75 @@ options:
   state:
     description:
       - Whether the service should exist.
+      - With O(name) only; each item of O(services) has its own.
     type: str
     choices: ['present', 'absent']
     default: present
   name:
     description:
       - The service's name, the first label of the DNS name its instances get, for example C(site).
+      - Exactly one of O(name) and O(services) is required.
     type: str
-    required: true
+  services:
+    description:
+      - The services to manage, each with the options that describe one service; O(namespace_id),
+        O(wait) and O(wait_timeout) apply to them all.
+      - Exactly one of O(name) and O(services) is required. With O(services), the options that describe
+        one service (O(state), O(dns_records), O(routing_policy), O(health_check_custom_config),
+        O(description), O(tags), O(purge_tags)) are given in its items, not at the top level.
+      - Every item is checked before the first call (a name given twice, invalid records) and every
+        service compared before the first change (fields Cloud Map cannot change); then the items are
+        applied in order.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The service's name, as O(name).
+        type: str
+        required: true
+      state:
+        description: Whether the service should exist, as O(state).
+        type: str
+        choices: ['present', 'absent']
+        default: present
+      dns_records:
+        description: The DNS records, as O(dns_records).
+        type: list
+        elements: dict
+        default: [{type: A, ttl: 10}]
+        suboptions:
+          type:
+            description: The record type.
+            type: str
+            choices: ['A', 'AAAA', 'SRV']
+            required: true
+          ttl:
+            description: How many seconds resolvers cache the record.
+            type: int
+            default: 10
+      routing_policy:
+        description: The routing policy, as O(routing_policy).
+        type: str
+        choices: ['MULTIVALUE', 'WEIGHTED']
+        default: MULTIVALUE
+      health_check_custom_config:
+        description: The custom health check, as O(health_check_custom_config).
+        type: dict
+        suboptions:
+          failure_threshold:
+            description: Sent to Cloud Map when given, but not compared.
+            type: int
+      description:
+        description: The description, as O(description). Not compared when omitted.
+        type: str
+      tags:
+        description: The tags, as O(tags). Not managed when omitted.
+        type: dict
+        aliases: ['resource_tags']
+      purge_tags:
+        description: Remove the tags that O(services[].tags) does not list, as O(purge_tags).
+        type: bool
+        default: true
   namespace_id:
     description:
       - The ID of the namespace (C(ns-...)), for example the C(namespace.id) that
@@ -96,7 +159,10 @@ options:
     default: 120
 notes:
   - Check mode predicts the result without writing; a predicted new service has no ID or ARN yet.
-  - Diff mode shows the service before and after.
+  - Diff mode shows the service before and after; with O(services), C(before) and C(after) map each
+    service's name to what it shows for one service.
+  - With O(services), an AWS error part-way fails the task naming the item and what was done before it,
+    and RV(services) lists the items done.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -137,6 +203,27 @@ EXAMPLES = r"""
     service_registries:
       - arn: "{{ site_discovery.service.arn }}"
 
+- name: Ensure the names of every service in one task
+  quoin.fargate.servicediscovery_service:
+    namespace_id: "{{ namespace.namespace.id }}"
+    services:
+      - name: site
+        health_check_custom_config: {}
+        tags:
+          quoin:service: site
+      - name: cms
+        dns_records:
+          - type: A
+          - type: SRV
+            ttl: 30
+      - name: legacy
+        state: absent
+  register: discovery
+
+- name: The ARN of each, in the order given (none for a deleted one)
+  ansible.builtin.debug:
+    msg: "{{ discovery.services | map(attribute='arn', default=none) | list }}"
+
 - name: Delete the CMS's name once no task is registered in it
   quoin.fargate.servicediscovery_service:
     name: cms
@@ -147,7 +234,7 @@ EXAMPLES = r"""
 RETURN = r"""
 service:
   description: The service after the change (predicted in check mode); empty once deleted.
-  returned: always
+  returned: with O(name)
   type: dict
   contains:
     id:
@@ -202,9 +289,39 @@ service:
       sample: {"quoin:environment": "prod"}
 operation_id:
   description: The Cloud Map update operation the module started and did not wait for.
-  returned: when O(wait=false) and the service was updated
+  returned: with O(name), when O(wait=false) and the service was updated
   type: str
   sample: gv4g5meo7ndmeh4fqskygvk23d2fijwa-k9302yzd
+services:
+  description:
+    - One element per item of O(services), in their order; on a failure part-way, the items done before it.
+    - Each is what RV(service) holds for that service (empty but for RV(services[].changed) once deleted),
+      plus RV(services[].changed) and RV(services[].operation_id).
+  returned: with O(services)
+  type: list
+  elements: dict
+  contains:
+    changed:
+      description: Whether this service changed (would change, in check mode).
+      type: bool
+      sample: false
+    operation_id:
+      description: The Cloud Map update operation started and not waited for.
+      returned: when O(wait=false) and the service was updated
+      type: str
+      sample: gv4g5meo7ndmeh4fqskygvk23d2fijwa-k9302yzd
+    arn:
+      description: The ARN, as in RV(service); absent for a deleted service or one check mode predicts.
+      type: str
+      sample: arn:aws:servicediscovery:eu-central-1:123456789012:service/srv-abcdefghijklmnop
+    name:
+      description: The name; absent for a deleted service.
+      type: str
+      sample: site
+    tags:
+      description: The tags, as a dict; absent for a deleted service.
+      type: dict
+      sample: {"quoin:service": "site"}
 """
 
 import uuid
@@ -225,6 +342,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery imp
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_service
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import service_request
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import service_update
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import services_by_name
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import services_in_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import tag_resource
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import untag_resource
@@ -263,19 +381,20 @@ def create(client, module, result):
     return read_service(client, created["Id"]) or normalize_service(created, module.params["tags"])
 
 
+def fixed_fields_message(current, differences):
+    return (
+        f"service {current['name']} ({current['id']}) cannot change "
+        + "; ".join(differences)
+        + ": Cloud Map fixes them when a service is created (only the TTLs and the description can change). "
+        "Delete the service and create it again, after the ECS service registered in it has stopped using it."
+    )
+
+
 def update(client, module, current, result):
     params = module.params
     differences = fixed_service_differences(current, params)
     if differences:
-        module.fail_json(
-            msg=(
-                f"service {current['name']} ({current['id']}) cannot change "
-                + "; ".join(differences)
-                + ": Cloud Map fixes them when a service is created (only the TTLs and the description can change). "
-                "Delete the service and create it again, after the ECS service registered in it has stopped using it."
-            ),
-            service=current,
-        )
+        module.fail_json(msg=fixed_fields_message(current, differences), service=current)
     change, after = service_update(current, params)
     to_set, to_unset = {}, []
     if params["tags"] is not None:
@@ -299,8 +418,10 @@ def update(client, module, current, result):
     return read_service(client, current["id"])
 
 
-def ensure_present(client, module, current, result):
-    if get_namespace(client, module.params["namespace_id"]) is None:
+def ensure_present(client, module, current, result, namespace_checked=False):
+    """The service after making it match the parameters. namespace_checked: the caller has made sure
+    that the namespace exists."""
+    if not namespace_checked and get_namespace(client, module.params["namespace_id"]) is None:
         module.fail_json(msg=f"namespace {module.params['namespace_id']} does not exist")
     if not current:
         return create(client, module, result)
@@ -339,35 +460,12 @@ def ensure_absent(client, module, current, result):
     return {}
 
 
-def main():
-    argument_spec = dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        name=dict(type="str", required=True),
-        namespace_id=dict(type="str", required=True),
-        dns_records=dict(
-            type="list",
-            elements="dict",
-            default=[{"type": "A", "ttl": 10}],
-            options=dict(
-                type=dict(type="str", choices=["A", "AAAA", "SRV"], required=True),
-                ttl=dict(type="int", default=10),
-            ),
-        ),
-        routing_policy=dict(type="str", choices=["MULTIVALUE", "WEIGHTED"], default="MULTIVALUE"),
-        health_check_custom_config=dict(type="dict", options=dict(failure_threshold=dict(type="int"))),
-        description=dict(type="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=120),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+def ensure_service(client, module):
+    """The singular mode (the option name)."""
     if module.params["state"] == "present":
         problems = validate_service_params(module.params)
         if problems:
             module.fail_json(msg="; ".join(problems))
-
-    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
     result = dict(changed=False)
     try:
         existing = find_service(client, module)
@@ -383,6 +481,187 @@ def main():
     if module._diff:
         result["diff"] = dict(before=before, after=after)
     module.exit_json(**result)
+
+
+# List mode (the option services): the functions above, called per item with the state read for all.
+
+
+class ItemFailed(Exception):
+    """One item of services failed: what the singular mode would have passed to fail_json."""
+
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.kwargs = kwargs
+
+
+class ItemModule:
+    """The module as the functions above see it for one item of services: the item's options over the
+    shared ones; a failure raises ItemFailed, for the list to report with what was done before it."""
+
+    def __init__(self, module, item):
+        self.params = dict(module.params, **item)
+        self.check_mode = module.check_mode
+
+    def fail_json(self, **kwargs):
+        raise ItemFailed(kwargs)
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        raise ItemFailed(dict(kwargs, msg=msg, exception=exception))
+
+
+def item_label(index, item):
+    return f"services[{index}] ({item['name']})"
+
+
+def validate_items(items):
+    """Problems with the items that the argument spec cannot express, one line each."""
+    problems = []
+    first = {}
+    for index, item in enumerate(items):
+        if item["name"] in first:
+            problems.append(f"{item_label(index, item)}: the name is given already at services[{first[item['name']]}]")
+        first.setdefault(item["name"], index)
+        if item["state"] == "present":
+            problems += [f"{item_label(index, item)}: {problem}" for problem in validate_service_params(item)]
+    return problems
+
+
+def read_items(client, module, items):
+    """Each item's service as it is (normalized; {} when there is none): the namespace read once and
+    listed once, the tags of each service the items name. Fails when the namespace does not exist and
+    an item should be present."""
+    if not items:
+        return []
+    namespace_id = module.params["namespace_id"]
+    namespace = get_namespace(client, namespace_id)
+    if namespace is None:
+        wanted = [item_label(index, item) for index, item in enumerate(items) if item["state"] == "present"]
+        if wanted:
+            module.fail_json(msg=f"namespace {namespace_id} does not exist (wanted by {', '.join(wanted)})", services=[])
+        return [{} for item in items]
+    found = services_by_name(client, namespace, {item["name"] for item in items})
+    return [
+        normalize_service(found[item["name"]], list_tags(client, found[item["name"]]["Arn"])) if item["name"] in found else {}
+        for item in items
+    ]
+
+
+def refusals(items, befores):
+    """What the items ask of the fields Cloud Map fixes at creation, one line per item refused."""
+    refused = []
+    for index, (item, before) in enumerate(zip(items, befores)):
+        differences = fixed_service_differences(before, item) if before and item["state"] == "present" else []
+        if differences:
+            refused.append(f"{item_label(index, item)}: {fixed_fields_message(before, differences)}")
+    return refused
+
+
+def done_before(items, befores, done):
+    """What the items applied before a failure did, in a sentence."""
+    changes, unchanged = [], 0
+    for item, before, element in zip(items, befores, done):
+        if not element["changed"]:
+            unchanged += 1
+        elif not before:
+            changes.append(f"{item['name']} created")
+        elif item["state"] == "absent":
+            changes.append(f"{item['name']} deleted")
+        else:
+            changes.append(f"{item['name']} updated")
+    return f"before it: {', '.join(changes) or 'no change'}; {unchanged} unchanged"
+
+
+def fail_part_way(module, index, items, befores, done, error):
+    if isinstance(error, ItemFailed):
+        details = dict(error.kwargs)
+        msg, exception = details.pop("msg"), details.pop("exception", None)
+    else:
+        details, msg, exception = {}, error.message, error.exception
+    details.update(changed=any(element["changed"] for element in done), services=done)
+    msg = f"{item_label(index, items[index])}: {msg} ({done_before(items, befores, done)})"
+    if exception is not None:
+        module.fail_json_aws(exception, msg=msg, **details)
+    module.fail_json(msg=msg, **details)
+
+
+def ensure_services(client, module):
+    """List mode: every item checked, then every service read, then each item applied in order."""
+    items = module.params["services"]
+    problems = validate_items(items)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    try:
+        befores = read_items(client, module, items)
+    except AnsibleServiceDiscoveryError as e:
+        module.fail_json_aws_error(e)
+    refused = refusals(items, befores)
+    if refused:
+        module.fail_json(msg=" ".join(refused), services=[])
+
+    done, afters = [], []
+    for index, (item, before) in enumerate(zip(items, befores)):
+        item_module, item_result = ItemModule(module, item), {"changed": False}
+        try:
+            if item["state"] == "present":
+                after = ensure_present(client, item_module, before, item_result, namespace_checked=True)
+            else:
+                after = ensure_absent(client, item_module, before, item_result)
+        except (ItemFailed, AnsibleServiceDiscoveryError) as e:
+            fail_part_way(module, index, items, befores, done, e)
+        afters.append(after)
+        done.append(dict(after, **item_result))
+
+    result = dict(changed=any(element["changed"] for element in done), services=done)
+    if module._diff:
+        result["diff"] = dict(
+            before={item["name"]: before for item, before in zip(items, befores)},
+            after={item["name"]: after for item, after in zip(items, afters)},
+        )
+    module.exit_json(**result)
+
+
+def service_options():
+    """The options that describe one service: at the top level with name, in each item of services."""
+    return dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        dns_records=dict(
+            type="list",
+            elements="dict",
+            default=[{"type": "A", "ttl": 10}],
+            options=dict(
+                type=dict(type="str", choices=["A", "AAAA", "SRV"], required=True),
+                ttl=dict(type="int", default=10),
+            ),
+        ),
+        routing_policy=dict(type="str", choices=["MULTIVALUE", "WEIGHTED"], default="MULTIVALUE"),
+        health_check_custom_config=dict(type="dict", options=dict(failure_threshold=dict(type="int"))),
+        description=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+
+
+def main():
+    per_service = service_options()
+    argument_spec = dict(
+        name=dict(type="str"),
+        services=dict(type="list", elements="dict", options=dict(name=dict(type="str", required=True), **service_options())),
+        namespace_id=dict(type="str", required=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+        **per_service,
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["name", "services"]] + [["services", option] for option in per_service],
+        required_one_of=[["name", "services"]],
+    )
+    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
+    if module.params["services"] is not None:
+        ensure_services(client, module)
+    else:
+        ensure_service(client, module)
 
 
 if __name__ == "__main__":

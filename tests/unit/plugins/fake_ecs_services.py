@@ -96,12 +96,14 @@ class FakeECS:
 
     task_definitions: family -> number of revisions (all ACTIVE). drain_polls: how many
     DescribeServices calls a deleted service stays DRAINING before it is INACTIVE. errors:
-    operation -> error code raised on every call of that operation.
+    operation -> error code raised on every call of that operation; errors_after: operation ->
+    (n, error code) raised on every call after the first n. DescribeServices refuses more than 10
+    services, as AWS does.
     """
 
     meta = _META
 
-    def __init__(self, *services, clusters=(CLUSTER,), task_definitions=None, drain_polls=0, errors=None):
+    def __init__(self, *services, clusters=(CLUSTER,), task_definitions=None, drain_polls=0, errors=None, errors_after=None):
         self.clusters = set(clusters)
         self.services = {}
         for svc in services:
@@ -109,6 +111,7 @@ class FakeECS:
         self.task_definitions = dict(task_definitions if task_definitions is not None else {"web": 3})
         self.drain_polls = drain_polls
         self.errors = dict(errors or {})
+        self.errors_after = dict(errors_after or {})
         self.calls = []
         self._deployments = itertools.count(2)
         self._draining = {}
@@ -124,6 +127,10 @@ class FakeECS:
         self.calls.append((operation, copy.deepcopy(kwargs)))
         if operation in self.errors:
             raise client_error(self.errors[operation], api_name)
+        if operation in self.errors_after:
+            allowed, code = self.errors_after[operation]
+            if self.operations().count(operation) > allowed:
+                raise client_error(code, api_name)
 
     def _cluster(self, cluster, api_name):
         name = cluster.split("/")[-1]
@@ -172,6 +179,8 @@ class FakeECS:
 
     def describe_services(self, **kwargs):
         self._record("describe_services", kwargs, "DescribeServices")
+        if len(kwargs["services"]) > 10:
+            raise client_error("InvalidParameterException", "DescribeServices", "services can have at most 10 items.")
         cluster = self._cluster(kwargs["cluster"], "DescribeServices")
         found, failures = [], []
         for name in kwargs["services"]:

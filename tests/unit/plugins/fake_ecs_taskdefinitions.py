@@ -108,16 +108,21 @@ class FakeECS:
     """`calls` lists (operation, arguments) in order; `writes` only the calls that change something.
 
     `revisions` maps family -> {revision: {"taskDefinition": ..., "tags": {...}}}. errors: operation ->
-    error code raised on every call of that operation. Registering answers without tags when
-    `register_answers_tags` is false, as moto does.
+    error code raised on every call of that operation; errors_after: operation -> (n, error code)
+    raised on every call after the first n. Registering answers without tags when
+    `register_answers_tags` is false, as moto does. Describing a family alone answers its latest
+    ACTIVE revision, as AWS does, or with `family_answers_any_status` its latest revision whatever its
+    status, as moto does.
     """
 
     meta = _META
 
-    def __init__(self, errors=None, register_answers_tags=True):
+    def __init__(self, errors=None, register_answers_tags=True, errors_after=None, family_answers_any_status=False):
         self.revisions = {}
         self.errors = dict(errors or {})
+        self.errors_after = dict(errors_after or {})
         self.register_answers_tags = register_answers_tags
+        self.family_answers_any_status = family_answers_any_status
         self.calls = []
 
     @property
@@ -131,6 +136,10 @@ class FakeECS:
         self.calls.append((operation, copy.deepcopy(kwargs)))
         if operation in self.errors:
             raise client_error(self.errors[operation], api_name)
+        if operation in self.errors_after:
+            allowed, code = self.errors_after[operation]
+            if self.operations().count(operation) > allowed:
+                raise client_error(code, api_name)
 
     # Setting up
 
@@ -150,9 +159,13 @@ class FakeECS:
         }
         return described["taskDefinitionArn"]
 
-    def _find(self, reference, api_name):
+    def _find(self, reference, api_name, family_alone=False):
         name = reference.rsplit("/", 1)[-1]
         family, _, revision = name.rpartition(":")
+        if family_alone and not family:
+            revisions = self.revisions.get(name, {})
+            numbers = [number for number, found in revisions.items() if self.family_answers_any_status or found["taskDefinition"]["status"] == "ACTIVE"]
+            family, revision = name, str(max(numbers, default=0))
         found = self.revisions.get(family, {}).get(int(revision)) if family else None
         if found is None:
             raise client_error("ClientException", api_name, "Unable to describe task definition.")
@@ -189,7 +202,7 @@ class FakeECS:
 
     def describe_task_definition(self, **kwargs):
         self._record("describe_task_definition", kwargs, "DescribeTaskDefinition")
-        found = self._find(kwargs["taskDefinition"], "DescribeTaskDefinition")
+        found = self._find(kwargs["taskDefinition"], "DescribeTaskDefinition", family_alone=True)
         result = {"taskDefinition": copy.deepcopy(found["taskDefinition"])}
         if "TAGS" in kwargs.get("include", []):
             result["tags"] = [{"key": k, "value": v} for k, v in found["tags"].items()]

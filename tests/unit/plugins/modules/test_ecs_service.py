@@ -757,3 +757,243 @@ class TestMain:
         assert failed
         assert message in result["msg"]
         assert ecs.calls == []
+
+
+# The list mode: `services`, many services of one cluster in one run.
+
+
+def named(count, prefix="svc"):
+    return [f"{prefix}-{index:02d}" for index in range(count)]
+
+
+def same_as_described(name):
+    """The options of one entry of `services` that ask for exactly what service(name) describes."""
+    return {"name": name, "task_definition": task_definition_arn("web:1"), "desired_count": 1, "network_configuration": NETWORK}
+
+
+def describes(ecs):
+    """The services each DescribeServices call asked for."""
+    return [kwargs["services"] for operation, kwargs in ecs.calls if operation == "describe_services"]
+
+
+class TestList:
+    AWS = TestMain.AWS
+
+    def args(self, *services, **args):
+        return dict(self.AWS, cluster=CLUSTER, services=list(services), **args)
+
+    def test_23_unchanged_services_are_3_reads_and_no_write(self, run_module):
+        names = named(23)
+        ecs = FakeECS(*[service(name) for name in names])
+        failed, result = run_module(ecs, self.args(*[same_as_described(name) for name in names]))
+        assert not failed, result
+        assert ecs.operations() == ["describe_services"] * 3
+        assert describes(ecs) == [names[:10], names[10:20], names[20:]]
+        assert all(kwargs["include"] == ["TAGS"] for _, kwargs in ecs.calls)
+        assert result["changed"] is False
+        assert [item["service_name"] for item in result["services"]] == names
+        assert result["services"][0]["changed"] is False
+        assert result["services"][0]["deployment_started"] is False
+        assert result["services"][0]["changes"] == []
+        assert result["services"][0]["requested_task_definition"] == task_definition_arn("web:1")
+
+    def test_30_unchanged_services(self, run_module):
+        names = named(30)
+        ecs = FakeECS(*[service(name) for name in names])
+        failed, result = run_module(ecs, self.args(*[same_as_described(name) for name in names]))
+        assert not failed, result
+        assert (ecs.operations(), ecs.writes) == (["describe_services"] * 3, [])
+
+    def test_each_element_is_what_the_singular_mode_returns(self, run_module):
+        entries = [
+            dict(same_as_described("kept")),
+            dict(same_as_described("scaled"), desired_count=3),
+            dict(same_as_described("new"), tags={"team": "web"}),
+            {"name": "gone", "state": "absent"},
+        ]
+        existing = [service("kept"), service("scaled"), service("gone", desiredCount=0)]
+        _, listed = run_module(FakeECS(*existing), self.args(*entries))
+        for entry, element in zip(entries, listed["services"]):
+            _, alone = run_module(FakeECS(*existing), dict(self.AWS, cluster=CLUSTER, **entry))
+            assert element == dict(alone["service"], changed=alone["changed"], deployment_started=alone["deployment_started"],
+                                   changes=alone["changes"], requested_task_definition=entry.get("task_definition")), entry["name"]
+        assert listed["changed"] is True
+        assert [element["changed"] for element in listed["services"]] == [False, True, True, True]
+        assert [element["deployment_started"] for element in listed["services"]] == [False, False, True, False]
+        assert listed["services"][3] == {"changed": True, "deployment_started": False, "requested_task_definition": None,
+                                         "changes": ["delete service gone from cluster prod"]}
+
+    def test_only_what_differs_is_written_once_and_read_back_in_one_call(self, run_module):
+        names = named(12)
+        ecs = FakeECS(*[service(name) for name in names])
+        entries = [same_as_described(name) for name in names]
+        entries[3]["desired_count"] = 2
+        entries[11]["task_definition"] = task_definition_arn("web:2")
+        entries.append(dict(same_as_described("new")))
+        failed, result = run_module(ecs, self.args(*entries))
+        assert not failed, result
+        assert ecs.writes == [
+            ("update_service", {"cluster": CLUSTER, "service": "svc-03", "desiredCount": 2}),
+            ("update_service", {"cluster": CLUSTER, "service": "svc-11", "taskDefinition": task_definition_arn("web:2")}),
+            ("create_service", ecs.writes[2][1]),
+        ]
+        # 13 described in 2 calls, then the 3 written ones read back in 1.
+        assert describes(ecs) == [names[:10], names[10:] + ["new"], ["svc-03", "svc-11", "new"]]
+        assert [item["changed"] for item in result["services"]] == [False] * 3 + [True] + [False] * 7 + [True, True]
+        assert result["services"][3]["desired_count"] == 2
+        assert result["services"][12]["service_arn"] == service_arn("new")
+        assert [item["deployment_started"] for item in result["services"]].count(True) == 2
+
+    def test_a_family_named_by_many_services_is_looked_up_once(self, run_module):
+        ecs = FakeECS(service("a"), service("b"), task_definitions={"web": 4})
+        entries = [dict(same_as_described(name), task_definition="web") for name in ("a", "b", "c")]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert not failed, result
+        assert ecs.operations().count("describe_task_definition") == 1
+        assert [item["task_definition"] for item in result["services"]] == [task_definition_arn("web:4")] * 3
+        assert [item["requested_task_definition"] for item in result["services"]] == ["web"] * 3
+
+    def test_check_mode_predicts_each_service_without_writing(self, run_module):
+        entries = [dict(same_as_described("scaled"), desired_count=3), dict(same_as_described("new")), {"name": "gone", "state": "absent"}]
+        existing = [service("scaled"), service("gone", desiredCount=2)]
+        ecs = FakeECS(*existing)
+        failed, result = run_module(ecs, self.args(*entries, _ansible_check_mode=True))
+        assert not failed, result
+        assert ecs.writes == []
+        assert ecs.operations() == ["describe_services"]
+        for entry, element in zip(entries, result["services"]):
+            _, alone = run_module(FakeECS(*existing), dict(self.AWS, cluster=CLUSTER, _ansible_check_mode=True, **entry))
+            assert element == dict(alone["service"], changed=alone["changed"], deployment_started=alone["deployment_started"],
+                                   changes=alone["changes"], requested_task_definition=entry.get("task_definition")), entry["name"]
+        assert [item["changed"] for item in result["services"]] == [True, True, True]
+
+    def test_the_diff_is_keyed_by_service_name(self, run_module):
+        ecs = FakeECS(service("scaled"), service("gone"))
+        entries = [dict(same_as_described("scaled"), desired_count=3), dict(same_as_described("new")), {"name": "gone", "state": "absent"}]
+        failed, result = run_module(ecs, self.args(*entries, _ansible_diff=True))
+        assert not failed, result
+        before, after = result["diff"]["before"], result["diff"]["after"]
+        assert sorted(before) == sorted(after) == ["gone", "new", "scaled"]
+        assert (before["scaled"]["desired_count"], after["scaled"]["desired_count"]) == (1, 3)
+        assert before["new"] == {} and after["new"]["service_name"] == "new"
+        assert before["gone"]["status"] == "ACTIVE" and after["gone"] == {}
+        assert "events" not in after["scaled"]
+
+    def test_deleted_services_are_waited_for_after_every_write(self, run_module):
+        ecs = FakeECS(service("a", desiredCount=0), service("b", desiredCount=0), service("kept"))
+        entries = [{"name": "a", "state": "absent"}, {"name": "b", "state": "absent"}, same_as_described("kept")]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert not failed, result
+        assert ecs.calls[1:] == [
+            ("delete_service", {"cluster": CLUSTER, "service": "a"}),
+            ("delete_service", {"cluster": CLUSTER, "service": "b"}),
+            ("describe_services", {"cluster": CLUSTER, "services": ["a"]}),  # the waiters
+            ("describe_services", {"cluster": CLUSTER, "services": ["b"]}),
+        ]
+        assert result["services"][0] == {"changed": True, "deployment_started": False, "requested_task_definition": None,
+                                         "changes": ["delete service a from cluster prod"]}
+
+    @pytest.mark.parametrize(
+        "entries, message",
+        [
+            ([{"name": "a"}, {"name": "b"}, {"name": "a"}], "services names a service more than once: a"),
+            ([{"name": "a", "propagate_tags": "ALL"}], "propagate_tags"),
+            ([{"name": "a", "network_configuration": {"security_groups": ["sg-1"]}}], "subnets"),
+            ([{"task_definition": "web:1"}], "name"),
+        ],
+    )
+    def test_invalid_entries_fail_before_any_call(self, run_module, entries, message):
+        ecs = FakeECS(service("a"))
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert message in result["msg"]
+        assert ecs.calls == []
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ({"name": "a"}, "parameters are mutually exclusive: services|name"),
+            ({"desired_count": 2}, "parameters are mutually exclusive: services|desired_count"),
+            ({"state": "absent"}, "parameters are mutually exclusive: services|state"),
+        ],
+    )
+    def test_per_service_options_belong_in_the_entries(self, run_module, args, message):
+        ecs = FakeECS(service("a"))
+        failed, result = run_module(ecs, self.args({"name": "a"}, **args))
+        assert failed
+        assert message in result["msg"]
+        assert ecs.calls == []
+
+    def test_name_or_services(self, run_module):
+        failed, result = run_module(FakeECS(), dict(self.AWS, cluster=CLUSTER))
+        assert failed
+        assert "one of the following is required: name, services" in result["msg"]
+
+    def test_what_cannot_be_done_fails_before_the_first_write_naming_each_service(self, run_module):
+        ecs = FakeECS(service("a"), service("draining", status="DRAINING"), service("b"), drain_polls=10)
+        entries = [
+            dict(same_as_described("a"), desired_count=2),
+            same_as_described("draining"),
+            dict(same_as_described("b"), launch_type="EC2"),
+            {"name": "new", "desired_count": 1},
+        ]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert ecs.writes == []
+        assert ecs.operations() == ["describe_services"]
+        assert result["msg"].startswith("nothing was changed: services[1] (draining): service draining in cluster prod is being deleted (DRAINING)")
+        assert "; services[2] (b): service b in cluster prod cannot change launch_type from FARGATE to EC2" in result["msg"]
+        assert result["msg"].endswith("; services[3] (new): service new does not exist in cluster prod: give task_definition to create it")
+        assert (result["changed"], result["services"]) == (False, [])
+
+    def test_an_unknown_task_definition_fails_before_the_first_write(self, run_module):
+        ecs = FakeECS(service("a"), task_definitions={"web": 1})
+        entries = [dict(same_as_described("a"), desired_count=2), dict(same_as_described("b"), task_definition="web:9")]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert ecs.writes == []
+        assert result["msg"].startswith("services[1] (b): Failed to describe the task definition (already done: nothing)")
+        assert (result["changed"], result["services"]) == (False, [])
+
+    def test_a_missing_cluster_fails_before_any_write(self, run_module):
+        ecs = FakeECS(clusters=[])
+        failed, result = run_module(ecs, self.args(same_as_described("a")))
+        assert failed
+        assert result["msg"] == "cluster prod does not exist"
+        failed, result = run_module(ecs, self.args({"name": "a", "state": "absent"}))
+        assert (failed, result["changed"]) == (False, False)
+
+    def test_an_aws_error_part_way_names_the_service_and_what_was_done(self, run_module):
+        names = named(4)
+        ecs = FakeECS(*[service(name) for name in names], errors_after={"update_service": (2, "AccessDeniedException")})
+        entries = [dict(same_as_described(name), desired_count=2) for name in names]
+        entries[1]["desired_count"] = 1  # unchanged
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert result["msg"].startswith(
+            "services[3] (svc-03): Failed to update the service (already done: "
+            "services[0] (svc-00): desired_count from 1 to 2; services[2] (svc-02): desired_count from 1 to 2): "
+        )
+        assert result["error"]["code"] == "AccessDeniedException"
+        assert result["changed"] is True
+        # What was done, read back: the services before the one that failed.
+        assert [(item["service_name"], item["changed"], item["desired_count"]) for item in result["services"]] == [
+            ("svc-00", True, 2),
+            ("svc-01", False, 1),
+            ("svc-02", True, 2),
+        ]
+        assert describes(ecs)[-1] == ["svc-00", "svc-02"]
+        assert [op for op, _ in ecs.writes] == ["update_service"] * 3
+
+    def test_a_wait_that_times_out_names_the_service_and_returns_every_one(self, run_module, monkeypatch):
+        monkeypatch.setattr(botocore.waiter.time, "sleep", lambda seconds: None)
+        ecs = FakeECS(service("a", desiredCount=0), service("b"), drain_polls=100)
+        entries = [{"name": "a", "state": "absent"}, dict(same_as_described("b"), desired_count=2)]
+        failed, result = run_module(ecs, self.args(*entries, wait_timeout=30))
+        assert failed
+        assert result["msg"].startswith(
+            "services[0] (a): Timeout trying to wait for the service to be deleted (already done: "
+            "services[0] (a): delete service a from cluster prod; services[1] (b): desired_count from 1 to 2): "
+        )
+        assert [item["changed"] for item in result["services"]] == [True, True]
+        assert result["services"][1]["desired_count"] == 2

@@ -5,6 +5,7 @@ import copy
 
 import pytest
 
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.modules import ecs_taskdefinition as module_under_test
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_absent
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_present
@@ -415,3 +416,188 @@ class TestMain:
         assert failed
         assert result["msg"].startswith("Failed to register task definition")
         assert result["error"]["code"] == "ClientException"
+
+
+class TestLatestActive:
+    """The latest ACTIVE revision is one DescribeTaskDefinition of the family alone."""
+
+    def test_one_read_for_a_registered_family(self):
+        ecs = registered(REQUEST, REQUEST, tags={"team": "cms"})
+        result, (after, tags) = present(ecs)
+        assert result["changed"] is False
+        assert ecs.calls == [("describe_task_definition", {"taskDefinition": FAMILY, "include": ["TAGS"]})]
+        assert (after["revision"], tags) == (2, {"team": "cms"})
+
+    def test_a_new_family_is_one_failed_read(self):
+        ecs = FakeECS()
+        result, _ = present(ecs)
+        assert result["changed"] is True
+        assert ecs.operations() == ["describe_task_definition", "register_task_definition"]
+
+    def test_an_answer_that_is_not_active_is_settled_by_the_listing(self):
+        # moto answers a family alone with its latest revision whatever its status.
+        staging = changed(REQUEST, containerDefinitions__0__environment__0__value="staging")
+        ecs = FakeECS(family_answers_any_status=True)
+        ecs.add(dict(staging, family=FAMILY))
+        ecs.add(dict(REQUEST, family=FAMILY), status="INACTIVE")
+        result, (after, _) = present(ecs)
+        assert result["changes"] == ["containerDefinitions[cms].environment[NODE_ENV]: staging -> production"]
+        assert ecs.operations()[:3] == ["describe_task_definition", "list_task_definitions", "describe_task_definition"]
+        assert after["revision"] == 3
+
+    def test_other_errors_fail(self):
+        ecs = FakeECS(errors={"describe_task_definition": "AccessDeniedException"})
+        with pytest.raises(AnsibleECSError, match="Failed to describe task definition"):
+            present(ecs)
+
+
+def entry(family, **options):
+    return dict({"family": family, "task_definition": copy.deepcopy(REQUEST)}, **options)
+
+
+def families(count):
+    return [f"prod-{index:02d}" for index in range(count)]
+
+
+class TestList:
+    AWS = TestMain.AWS
+
+    def args(self, *entries, **args):
+        return dict(self.AWS, task_definitions=list(entries), **args)
+
+    def test_30_unchanged_families_are_30_reads_and_no_write(self, run_module):
+        names = families(30)
+        ecs = FakeECS()
+        for name in names:
+            ecs.add(dict(REQUEST, family=name), tags={"team": "cms"})
+        failed, result = run_module(ecs, self.args(*[entry(name, tags={"team": "cms"}) for name in names]))
+        assert not failed, result
+        assert ecs.calls == [("describe_task_definition", {"taskDefinition": name, "include": ["TAGS"]}) for name in names]
+        assert result["changed"] is False
+        assert [item["family"] for item in result["task_definitions"]] == names
+        assert [item["revision"] for item in result["task_definitions"]] == [1] * 30
+
+    def test_each_element_is_what_the_singular_mode_returns(self, run_module):
+        def setup():
+            ecs = FakeECS()
+            ecs.add(dict(REQUEST, family="kept"))
+            ecs.add(dict(REQUEST, family="tagged"))
+            ecs.add(dict(REQUEST, family="changed"))
+            ecs.add(dict(REQUEST, family="gone"))
+            return ecs
+
+        entries = [
+            entry("kept"),
+            entry("tagged", tags={"team": "cms"}),
+            entry("changed", task_definition=changed(REQUEST, cpu="2048")),
+            entry("new"),
+            {"family": "gone", "state": "absent"},
+        ]
+        for check_mode in (False, True):
+            _, listed = run_module(setup(), self.args(*entries, _ansible_check_mode=check_mode))
+            for options, element in zip(entries, listed["task_definitions"]):
+                _, alone = run_module(setup(), dict(self.AWS, _ansible_check_mode=check_mode, **copy.deepcopy(options)))
+                assert element == {k: v for k, v in alone.items() if k != "failed"}, (options["family"], check_mode)
+            assert listed["changed"] is True
+            assert [item["changed"] for item in listed["task_definitions"]] == [False, True, True, True, True]
+
+    def test_every_family_is_read_before_the_first_write_and_written_once(self, run_module):
+        ecs = FakeECS()
+        ecs.add(dict(REQUEST, family="kept"))
+        ecs.add(dict(REQUEST, family="changed"))
+        ecs.add(dict(REQUEST, family="gone"))
+        entries = [entry("changed", task_definition=changed(REQUEST, cpu="2048")), entry("kept"), {"family": "gone", "state": "absent"}]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert not failed, result
+        assert ecs.operations() == [
+            "describe_task_definition",
+            "describe_task_definition",
+            "list_task_definitions",
+            "register_task_definition",
+            "deregister_task_definition",
+        ]
+        assert result["task_definitions"][0]["revision"] == 2
+        assert result["task_definitions"][2]["deregistered_task_definition_arns"] == [arn("gone", 1)]
+
+    def test_check_mode_writes_nothing(self, run_module):
+        ecs = registered(REQUEST)
+        entries = [entry(FAMILY, task_definition=changed(REQUEST, cpu="2048")), entry("new", tags={"team": "cms"})]
+        failed, result = run_module(ecs, self.args(*entries, _ansible_check_mode=True))
+        assert not failed, result
+        assert ecs.writes == []
+        assert [(item["revision"], item["task_definition_arn"]) for item in result["task_definitions"]] == [(2, None), (1, None)]
+
+    def test_the_diff_is_keyed_by_family(self, run_module):
+        ecs = registered(REQUEST)
+        ecs.add(dict(REQUEST, family="gone"))
+        entries = [entry(FAMILY, task_definition=changed(REQUEST, cpu="2048")), entry("new"), {"family": "gone", "state": "absent"}]
+        failed, result = run_module(ecs, self.args(*entries, _ansible_diff=True))
+        assert not failed, result
+        before, after = result["diff"]["before"], result["diff"]["after"]
+        assert sorted(before) == sorted(after) == sorted([FAMILY, "new", "gone"])
+        assert (before[FAMILY]["cpu"], after[FAMILY]["cpu"]) == ("1024", "2048")
+        assert before["new"] == {} and after["new"]["cpu"] == "1024"
+        assert before["gone"]["cpu"] == "1024" and after["gone"] == {}
+        assert all("diff" not in item for item in result["task_definitions"])
+
+    @pytest.mark.parametrize(
+        "entries, message",
+        [
+            ([entry("a"), entry("b"), entry("a")], "task_definitions names a family more than once: a"),
+            ([{"family": "a"}], "state is present but all of the following are missing: task_definition found in task_definitions"),
+            ([entry("a"), entry("b", revision=3)], "task_definitions[1] (b): revision only applies to state=absent"),
+            ([entry("a", task_definition={"containerDefinitions": [], "network_mode": "awsvpc"})], "task_definitions[0] (a): task_definition has members"),
+            ([entry("a", task_definition=dict(REQUEST, family="x"))], "task_definitions[0] (a): task_definition.family: give it as the module's family option"),
+            ([{"task_definition": REQUEST}], "missing required arguments: family"),
+        ],
+    )
+    def test_invalid_entries_fail_before_any_call(self, run_module, entries, message):
+        ecs = FakeECS()
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert message in result["msg"]
+        assert ecs.calls == []
+
+    @pytest.mark.parametrize("args", [{"family": "a"}, {"tags": {}}, {"state": "absent"}, {"purge_tags": False}])
+    def test_per_family_options_belong_in_the_entries(self, run_module, args):
+        ecs = FakeECS()
+        failed, result = run_module(ecs, self.args(entry("a"), **args))
+        assert failed
+        assert f"parameters are mutually exclusive: task_definitions|{next(iter(args))}" in result["msg"]
+        assert ecs.calls == []
+
+    def test_family_or_task_definitions(self, run_module):
+        failed, result = run_module(FakeECS(), dict(self.AWS))
+        assert failed
+        assert "one of the following is required: family, task_definitions" in result["msg"]
+
+    def test_a_read_error_fails_before_the_first_write(self, run_module):
+        ecs = registered(REQUEST)
+        ecs.errors_after["describe_task_definition"] = (1, "AccessDeniedException")
+        entries = [entry(FAMILY, task_definition=changed(REQUEST, cpu="2048")), entry("b")]
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert result["msg"].startswith("task_definitions[1] (b): Failed to describe task definition (already done: nothing): ")
+        assert ecs.writes == []
+        assert (result["changed"], result["task_definitions"]) == (False, [])
+
+    def test_an_aws_error_part_way_names_the_family_and_what_was_done(self, run_module):
+        ecs = FakeECS(errors_after={"register_task_definition": (2, "ClientException")})
+        for name in ("a", "b", "c", "d"):
+            ecs.add(dict(REQUEST, family=name))
+        entries = [entry(name, task_definition=changed(REQUEST, cpu="2048")) for name in ("a", "b", "c", "d")]
+        entries[1] = entry("b")  # unchanged
+        failed, result = run_module(ecs, self.args(*entries))
+        assert failed
+        assert result["msg"].startswith(
+            "task_definitions[3] (d): Failed to register task definition (already done: task_definitions[0] (a), task_definitions[2] (c)): "
+        )
+        assert result["error"]["code"] == "ClientException"
+        assert result["changed"] is True
+        assert [(item["family"], item["changed"], item["revision"]) for item in result["task_definitions"]] == [
+            ("a", True, 2),
+            ("b", False, 1),
+            ("c", True, 2),
+        ]
+        assert all("diff" not in item for item in result["task_definitions"])
+        assert ecs.active("d") == [1]

@@ -16,6 +16,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery imp
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_service
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import service_update
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import services_by_name
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import wait_for_operation
 
 from ..fake_servicediscovery import VPC_ID
@@ -168,3 +169,31 @@ class TestComparison:
         change, after = service_update(current(description="d"), params(records=(("A", 20),)))
         assert change["Description"] == "d"
         assert after["description"] == "d"
+
+
+class TestServicesByName:
+    def fake(self):
+        services = [service("srv-1", "site", "ns-1", description="d"), service("srv-2", "cms", "ns-1"), service("srv-3", "site", "ns-2")]
+        return FakeServiceDiscovery(namespaces=[namespace("ns-1", "a.internal"), namespace("ns-2", "b.internal")], services=services)
+
+    def test_the_summaries_serve_when_the_listing_matches_the_namespace_count(self):
+        sd = self.fake()
+        found = services_by_name(sd, get_namespace(sd, "ns-1"), {"site", "api"})
+        assert list(found) == ["site"]
+        assert normalize_service(found["site"]) == dict(normalize_service(sd.services["srv-1"]), instance_count=0)
+        assert sd.operations() == ["get_namespace", "list_services"]
+
+    def test_a_listing_of_other_namespaces_services_is_read_in_full(self):
+        sd = self.fake()
+        original = sd.list_services
+        sd.list_services = lambda **kwargs: original()
+        found = services_by_name(sd, get_namespace(sd, "ns-2"), {"site", "cms"})
+        assert {name: srv["Id"] for name, srv in found.items()} == {"site": "srv-3"}
+        assert sorted(request["Id"] for operation, request in sd.calls if operation == "get_service") == ["srv-1", "srv-2", "srv-3"]
+
+    def test_a_namespace_without_a_service_count_is_read_in_full(self):
+        sd = self.fake()
+        ns = get_namespace(sd, "ns-1")
+        del ns["ServiceCount"]
+        assert services_by_name(sd, ns, {"cms"})["cms"]["NamespaceId"] == "ns-1"
+        assert ("get_service", {"Id": "srv-2"}) in sd.calls

@@ -470,3 +470,235 @@ class TestMain:
         assert failed
         assert result["msg"].startswith("Failed to create service")
         assert result["error"]["code"] == "ResourceLimitExceeded"
+
+
+class TestListMode:
+    """The option services: one listing of the namespace, the tags of the services named, a write only
+    where a service differs, each element what the singular mode returns for that service."""
+
+    AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
+    RECORDS = [{"type": "A", "ttl": 10}]
+
+    def args(self, *services, **kwargs):
+        return dict(self.AWS, services=list(services), **dict({"namespace_id": NS}, **kwargs))
+
+    def many(self, count):
+        """A namespace with `count` services svc-00... (tagged) and one of the other namespace."""
+        services = [existing(f"srv-{i:02d}", name=f"svc-{i:02d}") for i in range(count)]
+        services.append(existing("srv-other", name="svc-00", namespace_id="ns-other"))
+        return fake(*services, tags={arn(f"srv-{i:02d}"): {"env": "prod"} for i in range(count)})
+
+    @staticmethod
+    def singular(run_module, sd, item, **kwargs):
+        """What the singular mode returns for one item: (result, service)."""
+        failed, result = run_module(sd, dict(TestListMode.AWS, namespace_id=NS, **item, **kwargs))
+        assert not failed, result
+        return result, result["service"]
+
+    @staticmethod
+    def listed(element):
+        """An element without instance_count: ListServices reports it, the fake's GetService does not
+        (AWS's GetService does)."""
+        return {key: value for key, value in element.items() if key != "instance_count"}
+
+    def test_thirty_unchanged_services_take_one_listing_and_their_tags(self, run_module):
+        sd = self.many(30)
+        items = [{"name": f"svc-{i:02d}", "tags": {"env": "prod"}} for i in reversed(range(30))]
+        failed, result = run_module(sd, self.args(*items))
+        assert not failed, result
+        assert result["changed"] is False
+        assert sd.writes == []
+        assert sd.operations() == ["get_namespace", "list_services"] + ["list_tags_for_resource"] * 30
+        assert [element["name"] for element in result["services"]] == [item["name"] for item in items]
+        assert [element["arn"] for element in result["services"]] == [arn(f"srv-{i:02d}") for i in reversed(range(30))]
+        assert all(element["changed"] is False and element["namespace_id"] == NS for element in result["services"])
+
+    def test_each_element_is_what_the_singular_mode_returns(self, run_module):
+        items = [
+            {"name": "svc-00"},
+            {"name": "svc-01", "dns_records": [{"type": "A", "ttl": 60}], "description": "new"},
+            {"name": "svc-02", "tags": {"team": "web"}, "purge_tags": False},
+            {"name": "new", "dns_records": [{"type": "SRV", "ttl": 5}], "health_check_custom_config": {}},
+            {"name": "svc-00x", "state": "absent"},
+        ]
+        for check_mode in (True, False):
+            list_sd, single_sd = self.many(3), self.many(3)
+            failed, result = run_module(list_sd, self.args(*items, _ansible_check_mode=check_mode))
+            assert not failed, result
+            assert result["changed"] is True
+            for item, element in zip(items, result["services"], strict=True):
+                single, service = self.singular(run_module, single_sd, item, _ansible_check_mode=check_mode)
+                assert self.listed(element) == dict(service, changed=single["changed"]), item["name"]
+
+    def test_only_what_differs_is_written_once(self, run_module):
+        sd = self.many(4)
+        sd.instances = {"srv-03": []}
+        items = [
+            {"name": "svc-00", "tags": {"env": "prod"}},
+            {"name": "svc-01", "dns_records": [{"type": "A", "ttl": 60}]},
+            {"name": "svc-02", "tags": {"env": "test"}},
+            {"name": "svc-03", "state": "absent"},
+            {"name": "cms", "dns_records": [{"type": "A"}, {"type": "SRV", "ttl": 30}]},
+            {"name": "gone", "state": "absent"},
+        ]
+        failed, result = run_module(sd, self.args(*items))
+        assert not failed, result
+        assert [element["changed"] for element in result["services"]] == [False, True, True, True, True, False]
+        writes = [(operation, request.get("Id") or request.get("ResourceARN") or request.get("Name")) for operation, request in sd.writes]
+        assert writes == [
+            ("update_service", "srv-01"),
+            ("tag_resource", arn("srv-02")),
+            ("delete_service", "srv-03"),
+            ("create_service", "cms"),
+        ]
+        assert result["services"][3] == {"changed": True}
+        assert result["services"][4]["arn"] == sd.services[result["services"][4]["id"]]["Arn"]
+        failed, again = run_module(sd, self.args(*items))
+        assert not failed, again
+        assert again["changed"] is False
+        assert len(sd.writes) == 4
+
+    def test_check_mode_writes_nothing_and_predicts_each_item(self, run_module):
+        sd = self.many(2)
+        items = [{"name": "svc-00", "dns_records": [{"type": "A", "ttl": 60}]}, {"name": "svc-01", "state": "absent"}, {"name": "cms"}]
+        failed, result = run_module(sd, self.args(*items, _ansible_check_mode=True))
+        assert not failed, result
+        assert sd.writes == []
+        assert [element["changed"] for element in result["services"]] == [True, True, True]
+        assert result["services"][0]["dns_config"]["dns_records"] == [{"type": "A", "ttl": 60}]
+        assert result["services"][1] == {"changed": True}
+        assert "arn" not in result["services"][2] and result["services"][2]["name"] == "cms"
+
+    def test_diff_maps_each_name_to_its_service_before_and_after(self, run_module):
+        sd = self.many(2)
+        items = [{"name": "svc-00", "description": "new"}, {"name": "svc-01", "state": "absent"}, {"name": "cms"}]
+        failed, result = run_module(sd, self.args(*items, _ansible_diff=True))
+        assert not failed, result
+        before, after = result["diff"]["before"], result["diff"]["after"]
+        assert list(before) == list(after) == ["svc-00", "svc-01", "cms"]
+        assert before["svc-00"]["description"] is None and after["svc-00"]["description"] == "new"
+        assert before["svc-01"]["id"] == "srv-01" and after["svc-01"] == {}
+        assert before["cms"] == {} and after["cms"]["id"].startswith("srv-")
+        assert after["cms"] == {key: value for key, value in result["services"][2].items() if key != "changed"}
+
+    def test_invalid_items_fail_before_any_call_naming_each(self, run_module):
+        sd = self.many(1)
+        items = [
+            {"name": "site", "dns_records": [{"type": "A", "ttl": -1}]},
+            {"name": "cms"},
+            {"name": "site", "state": "absent"},
+            {"name": "proxy", "dns_records": [], "state": "absent"},
+            {"name": "api", "dns_records": []},
+        ]
+        failed, result = run_module(sd, self.args(*items))
+        assert failed
+        assert result["msg"] == (
+            "services[0] (site): dns_records[0].ttl: -1 is out of range (0 to 2147483647); "
+            "services[2] (site): the name is given already at services[0]; "
+            "services[4] (api): dns_records: give at least one record"
+        )
+        assert sd.calls == []
+
+    @pytest.mark.parametrize("extra", [{"name": "site"}, {"dns_records": [{"type": "A"}]}, {"state": "absent"}, {"tags": {}}, {"purge_tags": False}])
+    def test_services_with_name_or_a_per_service_option_at_the_top_is_refused(self, run_module, extra):
+        sd = self.many(1)
+        failed, result = run_module(sd, self.args({"name": "svc-00"}, **extra))
+        assert failed
+        assert "mutually exclusive" in result["msg"] and "services" in result["msg"]
+        assert sd.calls == []
+
+    def test_neither_name_nor_services_is_refused(self, run_module):
+        failed, result = run_module(self.many(1), dict(self.AWS, namespace_id=NS))
+        assert failed
+        assert "one of the following is required: name, services" in result["msg"]
+
+    def test_the_alias_resource_tags_works_in_an_item(self, run_module):
+        sd = self.many(1)
+        failed, result = run_module(sd, self.args({"name": "svc-00", "resource_tags": {"env": "test"}}))
+        assert not failed, result
+        assert sd.tags_of(arn("srv-00")) == {"env": "test"}
+
+    def test_an_empty_list_makes_no_call(self, run_module):
+        sd = self.many(1)
+        failed, result = run_module(sd, self.args())
+        assert (failed, result["changed"], result["services"]) == (False, False, [])
+        assert sd.calls == []
+
+    def test_fixed_fields_are_refused_for_every_item_before_any_write(self, run_module):
+        sd = self.many(3)
+        items = [
+            {"name": "cms"},
+            {"name": "svc-00", "routing_policy": "WEIGHTED"},
+            {"name": "svc-01", "description": "fine"},
+            {"name": "svc-02", "dns_records": [{"type": "AAAA"}]},
+        ]
+        failed, result = run_module(sd, self.args(*items))
+        assert failed
+        assert result["msg"].startswith("services[1] (svc-00): service svc-00 (srv-00) cannot change routing_policy from MULTIVALUE to WEIGHTED: ")
+        assert " services[3] (svc-02): service svc-02 (srv-02) cannot change dns_records types from ['A'] to ['AAAA']: " in result["msg"]
+        assert "svc-01" not in result["msg"]
+        assert result["services"] == []
+        assert sd.writes == []
+
+    def test_a_missing_namespace_fails_before_any_write_when_an_item_should_exist(self, run_module):
+        sd = fake()
+        failed, result = run_module(sd, self.args({"name": "gone", "state": "absent"}, {"name": "site"}, namespace_id="ns-missing"))
+        assert failed
+        assert result["msg"] == "namespace ns-missing does not exist (wanted by services[1] (site))"
+        assert sd.operations() == ["get_namespace"]
+
+    def test_a_missing_namespace_has_nothing_to_delete(self, run_module):
+        sd = fake()
+        failed, result = run_module(sd, self.args({"name": "a", "state": "absent"}, {"name": "b", "state": "absent"}, namespace_id="ns-missing"))
+        assert not failed, result
+        assert result["services"] == [{"changed": False}, {"changed": False}]
+        assert sd.operations() == ["get_namespace"]
+
+    def test_a_listing_that_ignores_the_filter_is_checked_service_by_service(self, run_module):
+        # An API that ignores the NAMESPACE_ID filter (moto does) lists services of other namespaces:
+        # more services than the namespace counts, so the summaries of the names asked for are read in full.
+        sd = fake(existing("srv-other", name="site", namespace_id="ns-other"), existing("srv-cms", name="cms", namespace_id="ns-other"))
+        original = sd.list_services
+        sd.list_services = lambda **kwargs: original()
+        failed, result = run_module(sd, self.args({"name": "site"}, {"name": "cms", "state": "absent"}))
+        assert not failed, result
+        assert [element["changed"] for element in result["services"]] == [True, False]
+        assert [op for op, _ in sd.writes] == ["create_service"]
+        assert ("get_service", {"Id": "srv-other"}) in sd.calls and ("get_service", {"Id": "srv-cms"}) in sd.calls
+        assert sd.services["srv-other"]["NamespaceId"] == "ns-other"
+
+    def test_without_wait_each_updated_item_returns_its_operation(self, run_module, sleeps):
+        sd = self.many(2)
+        items = [{"name": "svc-00", "dns_records": [{"type": "A", "ttl": 60}]}, {"name": "svc-01"}]
+        failed, result = run_module(sd, self.args(*items, wait=False))
+        assert not failed, result
+        assert result["services"][0]["operation_id"].startswith("op-")
+        assert "operation_id" not in result["services"][1]
+        assert sleeps == []
+
+    def test_an_aws_error_part_way_names_the_item_and_what_was_done(self, run_module):
+        sd = self.many(2)
+        sd.errors = {"update_service": "ThrottlingException"}
+        items = [{"name": "cms"}, {"name": "svc-00"}, {"name": "svc-01", "dns_records": [{"type": "A", "ttl": 60}]}, {"name": "api"}]
+        failed, result = run_module(sd, self.args(*items))
+        assert failed
+        assert result["msg"].startswith(
+            "services[2] (svc-01): Failed to update service (before it: cms created; 1 unchanged): "
+        )
+        assert result["error"]["code"] == "ThrottlingException"
+        assert result["changed"] is True
+        assert [element["name"] for element in result["services"]] == ["cms", "svc-00"]
+        assert [op for op, _ in sd.writes] == ["create_service", "update_service"]
+
+    def test_a_refused_deletion_part_way_names_the_item_and_what_was_done(self, run_module):
+        sd = self.many(2)
+        sd.instances = {"srv-01": ["task-a"]}
+        items = [{"name": "svc-00", "state": "absent"}, {"name": "svc-01", "state": "absent"}]
+        failed, result = run_module(sd, self.args(*items))
+        assert failed
+        assert result["msg"].startswith(
+            "services[1] (svc-01): service svc-01 (srv-01) still has 1 registered instance(s): task-a. "
+        )
+        assert result["msg"].endswith("(before it: svc-00 deleted; 0 unchanged)")
+        assert result["service"]["id"] == "srv-01"
+        assert result["services"] == [{"changed": True}]
