@@ -29,6 +29,7 @@ from moto.efs.responses import EFSResponse
 from moto.ecs.models import ecs_backends
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import LogGroup
 from moto.logs.models import logs_backends
 from moto.s3.models import FakeBucket
@@ -479,6 +480,17 @@ EC2ContainerServiceResponse.run_task = run_task
 EC2ContainerServiceBackend.describe_tasks = describe_tasks
 
 
+# PutMetricFilter: AWS replaces the filter of that name in the log group. moto 5.2 appends a second
+# copy, and DeleteMetricFilter (removing while it iterates) then leaves one of them behind.
+def add_metric_filter(self, filter_name, filter_pattern, log_group_name, metric_transformations):
+    self.metric_filters = [f for f in self.metric_filters if (f["filterName"], f["logGroupName"]) != (filter_name, log_group_name)]
+    _add_metric_filter(self, filter_name, filter_pattern, log_group_name, metric_transformations)
+
+
+_add_metric_filter = MetricFilters.add_filter
+MetricFilters.add_filter = add_metric_filter
+
+
 # Not a fix: with QUOIN_MOTO_REQUEST_LOG set, every API request is appended to that file as one JSON
 # line (service, operation, read or write), so the benchmark can count what a run asks of AWS.
 _READ_PREFIXES = ("Describe", "List", "Get", "Head", "BatchGet", "Search", "Lookup", "Discover", "Validate")
@@ -502,6 +514,18 @@ def _operation(environ, body):
     return service, f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO', '')}"
 
 
+def _batch(environ, body):
+    """How many resources a JSON-protocol request names at once (DescribeServices' `services`, ...)."""
+    if not environ.get("HTTP_X_AMZ_TARGET") or not body:
+        return None
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return None
+    sizes = [len(value) for key, value in request.items() if isinstance(value, list) and key != "include"]
+    return max(sizes, default=None)
+
+
 def _is_read(operation):
     method = operation.split(" ", 1)[0]
     return operation.startswith(_READ_PREFIXES) or method in ("GET", "HEAD")
@@ -517,7 +541,11 @@ def _logged(call):
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
             service, operation = _operation(environ, body)
-            line = json.dumps({"t": time.time(), "service": service, "operation": operation, "read": _is_read(operation)})
+            entry = {"t": time.time(), "service": service, "operation": operation, "read": _is_read(operation)}
+            batch = _batch(environ, body)
+            if batch:
+                entry["batch"] = batch
+            line = json.dumps(entry)
             with lock, open(path, "a", encoding="utf-8") as log:
                 log.write(line + "\n")
         return call(self, environ, start_response)
