@@ -157,20 +157,44 @@ def service_request(name, model, stack, task_definition_arn, registry_arn):
     return request
 
 
+def service_requests(names, model, stack, task_definitions, registries, region):
+    """The `services` list of one quoin.fargate.ecs_service call for the named services.
+
+    `task_definitions` is the `task_definitions` result of quoin.fargate.ecs_taskdefinition for the same
+    services in the same order; in check mode a revision not registered yet has no ARN, so it is predicted
+    from the family and revision (the account is the stack's). `registries` maps a service's name to its
+    Cloud Map service ARN."""
+    partition, account = stack["execution_role_arn"].split(":")[1], stack["execution_role_arn"].split(":")[4]
+    requests = []
+    for name, registered in zip(names, task_definitions):
+        arn = registered.get("task_definition_arn") or (
+            f"arn:{partition}:ecs:{region}:{account}:task-definition/{registered['family']}:{registered['revision']}"
+        )
+        request = service_request(name, model, stack, arn, registries.get(name))
+        del request["cluster"]
+        # The last-good record is a tag too; it is not the inventory's to remove.
+        request["purge_tags"] = False
+        requests.append(request)
+    return requests
+
+
 def started_deployments(results):
-    """From the results of a quoin.fargate.ecs_service loop, the services whose deployment must be
-    waited on: [{name, task_definition}]."""
+    """The services whose deployment must be waited on: [{name, task_definition, previous_good}], from
+    the `services` result of quoin.fargate.ecs_service (list mode) or the results of a loop over it."""
     # The task definition asked for, not the one the service reports: a deployment that failed at once
     # and was rolled back already reports the previous one, which must not count as success.
     started = []
     for result in results:
         if not result.get("deployment_started"):
             continue
-        wanted = result["invocation"]["module_args"]["task_definition"]
-        recorded = (result["service"].get("tags") or {}).get(LAST_GOOD)
+        if "requested_task_definition" in result:
+            wanted, service = result["requested_task_definition"], result
+        else:
+            wanted, service = result["invocation"]["module_args"]["task_definition"], result["service"]
+        recorded = (service.get("tags") or {}).get(LAST_GOOD)
         started.append(
             {
-                "name": result["service"]["service_name"],
+                "name": service["service_name"],
                 "task_definition": wanted,
                 # The verified one this deploy replaces becomes the previous good one.
                 "previous_good": recorded if recorded and recorded != wanted else None,
@@ -209,6 +233,7 @@ class FilterModule:
             "task_definition": task_definition,
             "service_request": service_request,
             "started_deployments": started_deployments,
+            "service_requests": service_requests,
             "good_records": good_records,
             "rollback_targets": rollback_targets,
         }

@@ -107,18 +107,20 @@ def _metric_filters(model, stack):
         if not errors["enabled"]:
             continue
         namespace, metric = error_metric(model, svc["name"])
+        # All on the stack's one log group (quoin.fargate.cloudwatchlogs_metric_filters takes them at once).
         filters.append(
             {
-                "log_group_name": stack["log_group_name"],
                 "filter_name": f"{prefix}{svc['name']}/errors",
                 "filter_pattern": errors["pattern"],
-                "metric_transformation": {
-                    "metric_name": metric,
-                    "metric_namespace": namespace,
-                    "metric_value": "1",
-                    # Zero when nothing matches, so the alarm sees a quiet service as OK, not as missing data.
-                    "default_value": 0.0,
-                },
+                "metric_transformations": [
+                    {
+                        "metric_name": metric,
+                        "metric_namespace": namespace,
+                        "metric_value": "1",
+                        # Zero when nothing matches, so the alarm sees a quiet service as OK, not as missing data.
+                        "default_value": 0.0,
+                    }
+                ],
             }
         )
     return filters

@@ -63,6 +63,32 @@ def stack_parameters(model):
     return parameters
 
 
+# States in which the stack holds exactly the template and parameters of its last successful operation.
+SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE")
+
+
+def stack_is_current(info, template, parameters, tags, termination_protection):
+    """Whether the stack that amazon.aws.cloudformation_info (with stack_template) read already holds this
+    template, these parameters, tags and termination protection: then deploying it would change nothing,
+    and a rerun need not call UpdateStack at all (AWS answers "No updates are to be performed", but the
+    call itself is a write that CloudTrail records and that counts against the API's rate)."""
+    stacks = info.get("cloudformation") or {}
+    if len(stacks) != 1:
+        return False
+    stack = next(iter(stacks.values()))
+    description = stack.get("stack_description") or {}
+    if description.get("stack_status") not in SETTLED:
+        return False
+    deployed = stack.get("stack_parameters") or {}
+    return (
+        (stack.get("stack_template") or "").strip() == template.strip()
+        and all(str(value) == deployed.get(key) for key, value in parameters.items())
+        and set(deployed) == set(parameters)
+        and (stack.get("stack_tags") or {}) == tags
+        and bool(description.get("enable_termination_protection")) == bool(termination_protection)
+    )
+
+
 def describe_resource_change(change):
     """One line for a change set entry: 'Modify LogGroup (AWS::Logs::LogGroup), replacement: False'."""
     line = f"{change.get('Action')} {change.get('LogicalResourceId')} ({change.get('ResourceType')})"
@@ -77,4 +103,5 @@ class FilterModule:
             "stack_outputs": stack_outputs,
             "stack_parameters": stack_parameters,
             "describe_resource_change": describe_resource_change,
+            "stack_is_current": stack_is_current,
         }

@@ -165,6 +165,39 @@ def test_only_started_deployments_are_waited_on():
     assert started_deployments(results) == [{"name": "site", "task_definition": "arn:td/site:2", "previous_good": None}]
 
 
+def test_the_list_modes_result_is_read_the_same_way():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import started_deployments
+
+    services = [
+        {"service_name": "site", "task_definition": "arn:td/site:1", "deployment_started": True,
+         "requested_task_definition": "arn:td/site:2", "tags": {"quoin:last-good-task-definition": "arn:td/site:1"}},
+        {"service_name": "cms", "task_definition": "arn:td/cms:1", "deployment_started": False,
+         "requested_task_definition": "arn:td/cms:1", "tags": {}},
+    ]
+    assert started_deployments(services) == [{"name": "site", "task_definition": "arn:td/site:2", "previous_good": "arn:td/site:1"}]
+
+
+def test_service_requests_are_one_list_with_registered_or_predicted_task_definitions(model):
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import service_requests
+
+    stack = dict(STACK, execution_role_arn="arn:aws:iam::123456789012:role/exec")
+    registered = [
+        {"family": "quoin-prod-site", "revision": 3, "task_definition_arn": "arn:aws:ecs:eu-central-1:123456789012:task-definition/quoin-prod-site:3"},
+        # Check mode: a revision that would be registered has no ARN yet.
+        {"family": "quoin-prod-cms", "revision": 5, "task_definition_arn": None},
+    ]
+    requests = service_requests(["site", "cms"], model, stack, registered, {"site": "arn:registry/site"}, "eu-central-1")
+    assert [r["name"] for r in requests] == ["site", "cms"]
+    assert requests[0]["task_definition"] == registered[0]["task_definition_arn"]
+    assert requests[1]["task_definition"] == "arn:aws:ecs:eu-central-1:123456789012:task-definition/quoin-prod-cms:5"
+    assert requests[0]["service_registries"] == [{"registry_arn": "arn:registry/site"}] and requests[1]["service_registries"] == []
+    # The cluster is the module's own option; the last-good tags are never purged.
+    assert all("cluster" not in r and r["purge_tags"] is False for r in requests)
+    expected = service_request("site", model, stack, registered[0]["task_definition_arn"], "arn:registry/site")
+    del expected["cluster"]
+    assert requests[0] == dict(expected, purge_tags=False)
+
+
 def test_a_verified_deploy_keeps_the_good_one_before_it():
     from ansible_collections.quoin.fargate.plugins.filter.ecs import good_records
     from ansible_collections.quoin.fargate.plugins.filter.ecs import rollback_targets

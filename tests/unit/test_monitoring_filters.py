@@ -62,11 +62,10 @@ def test_errors_are_counted_per_service_by_a_filter_on_the_shared_log_group(alar
     filters = {f["filter_name"]: f for f in plan()["metric_filters"]}
     assert sorted(filters) == ["quoin-prod/cms/errors", "quoin-prod/proxy/errors", "quoin-prod/site/errors"]
     site = filters["quoin-prod/site/errors"]
-    assert site["log_group_name"] == "/quoin/prod"
     assert site["filter_pattern"] == "?ERROR ?Error ?error"
-    assert site["metric_transformation"] == {
+    assert site["metric_transformations"] == [{
         "metric_name": "site-errors", "metric_namespace": "Quoin/prod", "metric_value": "1", "default_value": 0.0,
-    }
+    }]
     alarm = alarms["quoin-prod/site/errors"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("Quoin/prod", "site-errors", "Sum", 10.0)
 

@@ -7,6 +7,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.quoin.fargate.plugins.filter.environment_model import environment_model
 from ansible_collections.quoin.fargate.plugins.filter.stack import describe_resource_change
+from ansible_collections.quoin.fargate.plugins.filter.stack import stack_is_current
 from ansible_collections.quoin.fargate.plugins.filter.stack import stack_outputs
 from ansible_collections.quoin.fargate.plugins.filter.stack import stack_parameters
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
@@ -104,3 +105,48 @@ def test_the_filter_wraps_model_errors():
         environment_model(dict(copy.deepcopy(VALID), vpc_id="nope"))
     with pytest.raises(AnsibleFilterError, match="expects a dict"):
         environment_model(["not", "a", "dict"])
+
+
+TEMPLATE = 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n'
+PARAMETERS = {"EnvironmentName": "prod", "Subnet1": "subnet-1"}
+TAGS = {"quoin:environment": "prod"}
+
+
+def read_stack(status="UPDATE_COMPLETE", template=TEMPLATE, parameters=None, tags=None, protection=False):
+    """What amazon.aws.cloudformation_info with stack_template returns for one stack."""
+    return {
+        "cloudformation": {
+            "quoin-prod": {
+                "stack_description": {"stack_status": status, "enable_termination_protection": protection},
+                "stack_template": template,
+                "stack_parameters": dict(PARAMETERS) if parameters is None else parameters,
+                "stack_tags": dict(TAGS) if tags is None else tags,
+                "stack_outputs": {},
+            }
+        }
+    }
+
+
+def test_a_stack_that_holds_everything_is_current():
+    assert stack_is_current(read_stack(), TEMPLATE, PARAMETERS, TAGS, False)
+    # A trailing newline is not a difference.
+    assert stack_is_current(read_stack(template=TEMPLATE.rstrip()), TEMPLATE, PARAMETERS, TAGS, False)
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        pytest.param({"cloudformation": {}}, id="no stack"),
+        pytest.param(read_stack(status="UPDATE_IN_PROGRESS"), id="in progress"),
+        pytest.param(read_stack(status="ROLLBACK_COMPLETE"), id="failed creation"),
+        pytest.param(read_stack(status="UPDATE_ROLLBACK_FAILED"), id="failed rollback"),
+        pytest.param(read_stack(template=TEMPLATE + "Outputs: {}\n"), id="template"),
+        pytest.param(read_stack(parameters={"EnvironmentName": "prod", "Subnet1": "subnet-2"}), id="parameter value"),
+        pytest.param(read_stack(parameters={"EnvironmentName": "prod"}), id="parameter missing"),
+        pytest.param(read_stack(parameters=dict(PARAMETERS, Subnet2="subnet-2")), id="parameter dropped"),
+        pytest.param(read_stack(tags={}), id="tags"),
+        pytest.param(read_stack(protection=True), id="termination protection"),
+    ],
+)
+def test_anything_else_is_deployed(stack):
+    assert not stack_is_current(stack, TEMPLATE, PARAMETERS, TAGS, False)
