@@ -18,6 +18,7 @@ import time
 from urllib.parse import parse_qs
 
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
@@ -478,6 +479,19 @@ def describe_tasks(self, cluster_str, tasks):
 NetworkInterface.__init__ = network_interface_init
 EC2ContainerServiceResponse.run_task = run_task
 EC2ContainerServiceBackend.describe_tasks = describe_tasks
+
+
+# DescribeStacks: AWS answers a NoEcho parameter's value as ****. moto 5.2 tests the value, not the key,
+# against the NoEcho keys, so it returns the value itself (the base stack's alert endpoints hold tokens).
+def stack_parameter_list(self):
+    hidden = self.resource_map.no_echo_parameter_keys
+    return [
+        {"ParameterKey": key, "ParameterValue": "****" if key in hidden else value}
+        for key, value in self.resource_map.resolved_parameters.items()
+    ]
+
+
+Stack.parameter_list = property(stack_parameter_list)
 
 
 # PutMetricFilter: AWS replaces the filter of that name in the log group. moto 5.2 appends a second

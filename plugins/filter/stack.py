@@ -51,6 +51,13 @@ def stack_outputs(outputs, model):
     return result
 
 
+def alert_parameters(alerts):
+    """The NoEcho AlertEndpoint1..n parameters from the inventory's raw quoin_alerts (the model leaves the
+    endpoints out: they can carry credentials)."""
+    subscriptions = (alerts or {}).get("subscriptions") or []
+    return {f"AlertEndpoint{i}": sub["endpoint"] for i, sub in enumerate(subscriptions, 1)}
+
+
 def stack_parameters(model):
     """The base stack's parameters for a model: one per subnet (see the template for why)."""
     parameters = {
@@ -80,9 +87,10 @@ def stack_is_current(info, template, parameters, tags, termination_protection):
     if description.get("stack_status") not in SETTLED:
         return False
     deployed = stack.get("stack_parameters") or {}
+    # A NoEcho parameter reads back as ****: the template carries a digest of those values instead.
     return (
         (stack.get("stack_template") or "").strip() == template.strip()
-        and all(str(value) == deployed.get(key) for key, value in parameters.items())
+        and all(deployed.get(key) in (str(value), "****") for key, value in parameters.items())
         and set(deployed) == set(parameters)
         and (stack.get("stack_tags") or {}) == tags
         and bool(description.get("enable_termination_protection")) == bool(termination_protection)
@@ -102,6 +110,7 @@ class FilterModule:
         return {
             "stack_outputs": stack_outputs,
             "stack_parameters": stack_parameters,
+            "alert_parameters": alert_parameters,
             "describe_resource_change": describe_resource_change,
             "stack_is_current": stack_is_current,
         }

@@ -6,6 +6,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.quoin.fargate.plugins.filter.environment_model import environment_model
+from ansible_collections.quoin.fargate.plugins.filter.stack import alert_parameters
 from ansible_collections.quoin.fargate.plugins.filter.stack import describe_resource_change
 from ansible_collections.quoin.fargate.plugins.filter.stack import stack_is_current
 from ansible_collections.quoin.fargate.plugins.filter.stack import stack_outputs
@@ -150,3 +151,17 @@ def test_a_stack_that_holds_everything_is_current():
 )
 def test_anything_else_is_deployed(stack):
     assert not stack_is_current(stack, TEMPLATE, PARAMETERS, TAGS, False)
+
+
+def test_a_noecho_parameter_that_reads_back_masked_is_not_a_difference():
+    parameters = dict(PARAMETERS, AlertEndpoint1="https://hooks.example.org/T/B/token")
+    deployed = dict(PARAMETERS, AlertEndpoint1="****")
+    assert stack_is_current(read_stack(parameters=deployed), TEMPLATE, parameters, TAGS, False)
+    # One endpoint more is a difference even though the values cannot be read.
+    assert not stack_is_current(read_stack(parameters=deployed), TEMPLATE, dict(parameters, AlertEndpoint2="x"), TAGS, False)
+
+
+def test_alert_endpoints_become_numbered_parameters():
+    alerts = {"subscriptions": [{"endpoint": "ops@example.org"}, {"protocol": "https", "endpoint": "https://hooks.example.org/x"}]}
+    assert alert_parameters(alerts) == {"AlertEndpoint1": "ops@example.org", "AlertEndpoint2": "https://hooks.example.org/x"}
+    assert alert_parameters({}) == {} and alert_parameters(None) == {}

@@ -4,6 +4,7 @@ Rendered through ansible-playbook (the role's own Jinja environment), without an
 network IDs come as extra vars, so no emulator is needed.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -212,11 +213,18 @@ def test_the_alert_topic_is_encrypted_and_only_alarms_and_the_deployment_rule_pu
 
 
 def test_subscriptions_come_from_the_inventory(tmp_path_factory):
-    resources = render(tmp_path_factory, "larger.yml")["Resources"]
-    assert resources["AlertTopic"]["Properties"]["Subscription"] == [
-        {"Protocol": "email", "Endpoint": "ops@example.org"},
-        {"Protocol": "https", "Endpoint": "https://hooks.example.org/quoin"},
+    template = render(tmp_path_factory, "larger.yml")
+    assert template["Resources"]["AlertTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "AlertEndpoint1"}},
+        {"Protocol": "https", "Endpoint": {"Ref": "AlertEndpoint2"}},
     ]
+    # The endpoints (a webhook URL carries its token) are NoEcho parameters, not template text; a digest
+    # of them in the template makes a changed endpoint a changed template.
+    for index in (1, 2):
+        assert template["Parameters"][f"AlertEndpoint{index}"]["NoEcho"] is True
+    endpoints = json.dumps(["ops@example.org", "https://hooks.example.org/quoin"])
+    assert template["Metadata"]["QuoinAlertEndpointsSha256"] == hashlib.sha256(endpoints.encode()).hexdigest()
+    assert "hooks.example.org" not in json.dumps(template)
 
 
 def test_the_backup_tasks_read_or_write_only_their_environment(default):

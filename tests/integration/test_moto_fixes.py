@@ -1,5 +1,5 @@
-"""Two emulator additions of tools/moto_server.py: the request log the benchmark counts with, and
-PutMetricFilter replacing the filter of a name as AWS does."""
+"""Emulator fixes and additions of tools/moto_server.py not covered elsewhere: the request log the
+benchmark counts with, PutMetricFilter replacing the filter of a name, NoEcho parameters masked."""
 
 import json
 import os
@@ -59,3 +59,26 @@ def test_put_metric_filter_replaces_the_filter_of_that_name(aws):
         assert logs.describe_metric_filters(logGroupName=group)["metricFilters"] == []
     finally:
         logs.delete_log_group(logGroupName=group)
+
+
+def test_a_noecho_parameter_reads_back_masked(aws):
+    template = """
+Parameters:
+  Secret: {Type: String, NoEcho: true}
+  Plain: {Type: String}
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      DisplayName: !Ref Plain
+"""
+    cloudformation = aws("cloudformation")
+    cloudformation.create_stack(
+        StackName="quoin-noecho-test", TemplateBody=template,
+        Parameters=[{"ParameterKey": "Secret", "ParameterValue": "token"}, {"ParameterKey": "Plain", "ParameterValue": "shown"}],
+    )
+    try:
+        stack = cloudformation.describe_stacks(StackName="quoin-noecho-test")["Stacks"][0]
+        assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Secret": "****", "Plain": "shown"}
+    finally:
+        cloudformation.delete_stack(StackName="quoin-noecho-test")
