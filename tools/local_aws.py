@@ -4,6 +4,8 @@
     python tools/local_aws.py start      # start (or reuse) the emulator, seed a network, write state
     python tools/local_aws.py status     # print the state; exit 1 when the emulator does not answer
     python tools/local_aws.py reset      # empty the emulator and seed the network and site image again
+    python tools/local_aws.py snapshot NAME  # save the emulator's whole state under a name
+    python tools/local_aws.py restore NAME   # put a saved state back (what was created since is gone)
     python tools/local_aws.py env        # print shell exports for AWS_ENDPOINT_URL and friends
     python tools/local_aws.py seed URL   # use an emulator started elsewhere: seed its network, write state
     python tools/local_aws.py stop       # stop the emulator started from this state directory
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -273,6 +276,44 @@ def reset(_args) -> int:
     return 0
 
 
+def state_request(endpoint: str, action: str, name: str) -> dict:
+    """The emulator's own state API (tools/moto_server.py): snapshot or restore, by name."""
+    query = urllib.parse.urlencode({"name": name})
+    request = urllib.request.Request(f"{endpoint}/quoin-api/{action}?{query}", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{action} {name}: {json.loads(error.read()).get('error', error.reason)}") from None
+
+
+def snapshot(args) -> int:
+    state = running_state()
+    if not state:
+        return 1
+    state_request(state["endpoint"], "snapshot", args.name)
+    # The seeded network belongs to the snapshot: a restore after a reset brings its IDs back.
+    state.setdefault("snapshots", {})[args.name] = {"vpc_id": state["vpc_id"], "subnet_ids": state["subnet_ids"]}
+    write_state(state)
+    print(f"local AWS at {state['endpoint']}: state saved as {args.name}")
+    return 0
+
+
+def restore(args) -> int:
+    state = running_state()
+    if not state:
+        return 1
+    network = state.get("snapshots", {}).get(args.name)
+    if network is None:
+        print(f"no snapshot named {args.name} (saved: {', '.join(state.get('snapshots', {})) or 'none'})", file=sys.stderr)
+        return 1
+    state_request(state["endpoint"], "restore", args.name)
+    state.update(network)
+    write_state(state)
+    print(f"local AWS at {state['endpoint']}: state {args.name} restored")
+    return 0
+
+
 def env(_args) -> int:
     state = running_state()
     if not state:
@@ -296,10 +337,13 @@ def main(argv=None) -> int:
     commands.add_parser("status", help="print the state; exit 1 when not running")
     commands.add_parser("reset", help="empty the emulator and seed the network again")
     commands.add_parser("env", help="print shell exports that point AWS clients at the emulator")
+    for name, text in (("snapshot", "save the emulator's whole state under a name"), ("restore", "put a saved state back")):
+        commands.add_parser(name, help=text).add_argument("name", help="the snapshot's name")
     seed_parser = commands.add_parser("seed", help="adopt an emulator started elsewhere: seed its network")
     seed_parser.add_argument("endpoint", help="the emulator's URL, e.g. http://127.0.0.1:5000")
     args = parser.parse_args(argv)
-    handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env, "seed": seed}
+    handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env, "seed": seed,
+                "snapshot": snapshot, "restore": restore}
     return handlers[args.command](args)
 
 

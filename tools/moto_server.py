@@ -9,6 +9,7 @@ way AWS does; none of them changes what our code sends.
 """
 
 import copy
+import copyreg
 import io
 import json
 import os
@@ -35,6 +36,9 @@ from moto.logs.models import LogGroup
 from moto.logs.models import logs_backends
 from moto.s3.models import FakeBucket
 from moto.s3.models import s3_backends
+from moto.core.base_backend import AccountSpecificBackend
+from moto.core.base_backend import BackendDict
+from moto.core.base_backend import backend_lock
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
@@ -569,6 +573,77 @@ def _logged(call):
 
 if os.environ.get("QUOIN_MOTO_REQUEST_LOG"):
     DomainDispatcherApplication.__call__ = _logged(DomainDispatcherApplication.__call__)
+
+
+# Not a fix: the emulator's whole state can be saved under a name and put back, so that tests which
+# only need a deployed environment start from a copy of one instead of deploying it again.
+#     POST /quoin-api/snapshot?name=NAME     save every backend's state (a deep copy)
+#     POST /quoin-api/restore?name=NAME      replace every backend's state with a copy of the saved one
+# One deep copy over all backends keeps the references between them (a stack's resources are the EC2,
+# EFS and ECS backends' own objects) pointing at the copies. The BackendDict and AccountSpecificBackend
+# containers are not copied: moto's responses look backends up in them, so a restore refills them.
+# A copied object gets a lock of its own, unheld (ECR's backend and S3's keys hold locks).
+_SNAPSHOTS = {}
+for _new_lock in (threading.Lock, threading.RLock):
+    copyreg.pickle(type(_new_lock()), lambda lock, new=_new_lock: (new, ()))
+
+
+def _keep_containers(memo):
+    for backends in BackendDict._instances:
+        memo[id(backends)] = backends
+        for account_backends in backends.values():
+            memo[id(account_backends)] = account_backends
+    return memo
+
+
+def _save_state(name):
+    with backend_lock:
+        state = [(backends, {account: dict(regions) for account, regions in backends.items()}) for backends in BackendDict._instances]
+        _SNAPSHOTS[name] = copy.deepcopy(state, _keep_containers({}))
+
+
+def _restore_state(name):
+    with backend_lock:
+        saved = copy.deepcopy(_SNAPSHOTS[name], _keep_containers({id(b): b for b, _ in _SNAPSHOTS[name]}))
+        for backends in BackendDict._instances:
+            backends.clear()
+        for backends, accounts in saved:
+            for account, regions in accounts.items():
+                account_backends = AccountSpecificBackend(
+                    service_name=backends.service_name,
+                    account_id=account,
+                    backend=backends.backend,
+                    use_boto3_regions=backends._use_boto3_regions,
+                    additional_regions=backends._additional_regions,
+                )
+                account_backends.update(regions)
+                dict.__setitem__(backends, account, account_backends)
+        BackendDict._instances[:] = [backends for backends, _ in saved]
+
+
+def _state_api(call):
+    actions = {"/quoin-api/snapshot": _save_state, "/quoin-api/restore": _restore_state}
+
+    def __call__(self, environ, start_response):
+        action = actions.get(environ.get("PATH_INFO", ""))
+        if action is None:
+            return call(self, environ, start_response)
+        name = parse_qs(environ.get("QUERY_STRING", "")).get("name", [""])[0]
+        if environ.get("REQUEST_METHOD") != "POST" or not name:
+            status, body = "400 Bad Request", {"error": "POST with ?name=NAME"}
+        elif action is _restore_state and name not in _SNAPSHOTS:
+            status, body = "404 Not Found", {"error": f"no snapshot named {name!r}", "snapshots": sorted(_SNAPSHOTS)}
+        else:
+            action(name)
+            status, body = "200 OK", {"name": name, "snapshots": sorted(_SNAPSHOTS)}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    return __call__
+
+
+DomainDispatcherApplication.__call__ = _state_api(DomainDispatcherApplication.__call__)
 
 
 if __name__ == "__main__":

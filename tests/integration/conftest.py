@@ -2,9 +2,10 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +30,14 @@ class Run:
 
 
 @pytest.fixture(scope="session")
-def local_aws():
-    """The emulator tests/run.sh started; when pytest runs alone, a private one for this session."""
-    own = not os.environ.get("QUOIN_LOCAL_AWS_DIR")
-    if own:
-        os.environ["QUOIN_LOCAL_AWS_DIR"] = tempfile.mkdtemp(prefix="quoin-local-aws-")
-        subprocess.run(LAUNCHER + ["start"], check=True)
+def local_aws(tmp_path_factory):
+    """An emulator of this pytest process's own: its own state directory and a free port, so that parallel
+    workers (pytest-xdist) never share one, and a developer's running local AWS is left alone."""
+    os.environ["QUOIN_LOCAL_AWS_DIR"] = str(tmp_path_factory.mktemp("local-aws"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    subprocess.run(LAUNCHER + ["start", "--port", str(port)], check=True, capture_output=True)
     for line in subprocess.run(LAUNCHER + ["env"], check=True, capture_output=True, text=True).stdout.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         if name in ("AWS_ENDPOINT_URL", "AWS_REGION"):
@@ -42,8 +45,7 @@ def local_aws():
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     yield os.environ["AWS_ENDPOINT_URL"]
-    if own:
-        subprocess.run(LAUNCHER + ["stop"], check=False)
+    subprocess.run(LAUNCHER + ["stop"], check=False, capture_output=True)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +58,47 @@ def reset_aws(local_aws):
 def empty_aws(reset_aws, local_aws):
     reset_aws()
     return local_aws
+
+
+@pytest.fixture(scope="session")
+def aws_state(local_aws):
+    """Save the emulator's whole state under a name and put it back (tools/local_aws.py snapshot/restore):
+    aws_state.save("v2"), aws_state.restore("v2")."""
+
+    class States:
+        @staticmethod
+        def save(name):
+            subprocess.run(LAUNCHER + ["snapshot", name], check=True, capture_output=True)
+
+        @staticmethod
+        def restore(name):
+            subprocess.run(LAUNCHER + ["restore", name], check=True, capture_output=True)
+
+    return States
+
+
+@dataclass
+class Deployment:
+    run: "Run"
+    outputs: dict
+    restore: Callable[[], None]
+
+
+@pytest.fixture(scope="session")
+def deployment(reset_aws, aws_state, playbook, aws):
+    """The local website as `site.yml -i local` deploys it on an empty emulator, once per pytest process
+    and saved: a test module that needs a deployed website calls deployment.restore() instead of
+    deploying it again. deployment.run is that first run, deployment.outputs the stack's outputs."""
+    reset_aws()
+    first = playbook("site.yml", "-i", "local")
+    assert first.returncode == 0, first.output[-5000:]
+    stack = aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]
+    aws_state.save("deployed")
+    return Deployment(
+        run=first,
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]},
+        restore=lambda: aws_state.restore("deployed"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +121,12 @@ def playbook(local_aws):
         return Run(result.returncode, result.stdout + result.stderr)
 
     return run
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`--dist loadgroup`, as tests/stages/integration.sh runs it) a module's tests stay
+    together on one worker, in order, around their module fixtures. A module whose tests each set up what
+    they need says so with INDEPENDENT_TESTS = True, and its tests spread over the workers."""
+    for item in items:
+        if not getattr(item.module, "INDEPENDENT_TESTS", False):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

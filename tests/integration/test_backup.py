@@ -44,11 +44,9 @@ def environment_of(task):
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook):
-    reset_aws()
-    first = playbook("site.yml", "-i", "local")
-    assert first.returncode == 0, first.output[-5000:]
-    return first
+def deployed(deployment):
+    deployment.restore()
+    return deployment.run
 
 
 def test_the_schedule_runs_the_backup_task_on_fargate_in_private_subnets(deployed, aws):

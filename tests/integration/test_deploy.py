@@ -35,26 +35,14 @@ def services(aws):
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook, aws):
-    reset_aws()
-    first = playbook("site.yml", "-i", "local")
-    assert first.returncode == 0, first.output[-5000:]
-    second = playbook("site.yml", "-i", "local")
-    assert second.returncode == 0, second.output[-5000:]
-    outputs = {
-        o["OutputKey"]: o["OutputValue"]
-        for o in aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]["Outputs"]
-    }
-    return first, second, outputs
-
-
-def test_a_second_run_changes_nothing(deployed):
-    _, second, _ = deployed
-    assert second.changed == 0, second.output[-5000:]
+def deployed(deployment):
+    """site.yml on an empty emulator (the shared deployment; test_site.py reruns it and expects no change)."""
+    deployment.restore()
+    return deployment.run, deployment.outputs
 
 
 def test_task_definitions_mount_through_access_points_with_tls_and_iam(deployed, aws):
-    _, _, outputs = deployed
+    _, outputs = deployed
     described, _ = latest(aws, "quoin-local-cms")
     definition = described["taskDefinition"]
     access_point = aws("efs").describe_access_points(FileSystemId=outputs["FileSystemCmsId"])["AccessPoints"][0]
@@ -91,7 +79,7 @@ def test_secrets_only_by_reference(deployed, aws):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_services_run_private_with_a_circuit_breaker_and_discovery(deployed, aws, service):
-    _, _, outputs = deployed
+    _, outputs = deployed
     described = services(aws)[service]
     assert described["launchType"] == "FARGATE"
     network = described["networkConfiguration"]["awsvpcConfiguration"]
@@ -107,7 +95,7 @@ def test_services_run_private_with_a_circuit_breaker_and_discovery(deployed, aws
 
 
 def test_the_proxy_is_behind_the_load_balancer(deployed, aws):
-    _, _, outputs = deployed
+    _, outputs = deployed
     proxy = services(aws)["proxy"]
     assert proxy["loadBalancers"] == [
         {"targetGroupArn": outputs["EntryTargetGroupArn"], "containerName": "proxy", "containerPort": 8080}
@@ -125,7 +113,7 @@ def test_the_verified_task_definition_is_recorded_on_the_service(deployed, aws, 
     assert primary[0]["rolloutState"] == "COMPLETED"
 
 
-def test_a_changed_value_registers_one_revision_and_deploys_it(deployed, playbook, aws):
+def test_a_changed_value_registers_one_revision_and_deploys_it(deployed, deployment, playbook, aws):
     before, before_arns = latest(aws, "quoin-local-site")
     others = {name: latest(aws, f"quoin-local-{name}")[1] for name in ("cms", "proxy")}
     changed = inventory_services()
@@ -144,8 +132,7 @@ def test_a_changed_value_registers_one_revision_and_deploys_it(deployed, playboo
         rerun = playbook("site.yml", "-i", "local", "-e", json.dumps({"quoin_services": changed}))
         assert rerun.returncode == 0 and rerun.changed == 0, rerun.output[-5000:]
     finally:
-        restored = playbook("site.yml", "-i", "local")
-        assert restored.returncode == 0, restored.output[-5000:]
+        deployment.restore()
 
 
 def test_a_failed_rollout_fails_the_run_clearly():

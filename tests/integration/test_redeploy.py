@@ -49,10 +49,8 @@ def state(aws):
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook):
-    reset_aws()
-    run = playbook("site.yml", "-i", "local")
-    assert run.returncode == 0, run.output[-5000:]
+def deployed(deployment):
+    deployment.restore()
 
 
 def test_site_pins_the_ecr_image_by_its_digest(deployed, aws):

@@ -47,29 +47,24 @@ def mark_unverified(aws, good_arn):
 
 
 @pytest.fixture(scope="module")
-def versions(playbook, aws):
-    """v1 deployed and verified, then v2 deployed and verified; the default deployment restored afterwards."""
-    first = playbook("site.yml", "-i", "local", *FAST)
-    assert first.returncode == 0, first.output[-5000:]
+def versions(deployment, aws_state, playbook, aws):
+    """v1 deployed and verified (the shared deployment), then v2 deployed and verified, saved as rollback-v2."""
+    deployment.restore()
     v1 = site(aws)["taskDefinition"]
     second = playbook("site.yml", "-i", "local", *FAST, "-e", v2_services())
     assert second.returncode == 0, second.output[-5000:]
     v2 = site(aws)["taskDefinition"]
     assert v1 != v2
-    yield v1, v2
-    restored = playbook("site.yml", "-i", "local", *FAST)
-    assert restored.returncode == 0, restored.output[-5000:]
+    aws_state.save("rollback-v2")
+    return v1, v2
 
 
 @pytest.fixture
-def on_v2(versions, playbook, aws):
-    """site runs v2 (deployed again when a test moved it)."""
-    v1, v2 = versions
-    if site(aws)["taskDefinition"] != v2:
-        run = playbook("site.yml", "-i", "local", *FAST, "-e", v2_services())
-        assert run.returncode == 0, run.output[-5000:]
-    assert site(aws)["taskDefinition"] == v2
-    return v1, v2
+def on_v2(versions, aws_state, aws):
+    """site runs v2, with the records its verified deploy left: each test starts from the saved state."""
+    aws_state.restore("rollback-v2")
+    assert site(aws)["taskDefinition"] == versions[1]
+    return versions
 
 
 def offline(*args):

@@ -17,12 +17,9 @@ CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?K
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook, aws):
-    reset_aws()
-    run = playbook("site.yml", "-i", "local")
-    assert run.returncode == 0, run.output[-5000:]
-    stack = aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+def deployed(deployment):
+    deployment.restore()
+    return deployment.outputs
 
 
 def definitions(aws):

@@ -7,21 +7,18 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook, aws):
-    """Three runs from an empty emulator: deploy, rerun, check mode with diff."""
-    reset_aws()
+def deployed(deployment, playbook):
+    """Three runs from an empty emulator: deploy (the shared deployment's first run), rerun, check mode
+    with diff."""
+    deployment.restore()
     runs = [
-        playbook("site.yml", "-i", "local"),
+        deployment.run,
         playbook("site.yml", "-i", "local"),
         playbook("site.yml", "-i", "local", "--check", "--diff"),
     ]
     for run in runs:
         assert run.returncode == 0, run.output[-4000:]
-    outputs = {
-        o["OutputKey"]: o["OutputValue"]
-        for o in aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]["Outputs"]
-    }
-    return runs, outputs
+    return runs, deployment.outputs
 
 
 def test_first_run_creates_the_stack(deployed, aws):
@@ -168,7 +165,7 @@ def test_the_file_system_admits_only_the_cms_through_its_access_point_over_tls(d
         assert statements[sid]["Condition"]["ArnEquals"] == {"elasticfilesystem:AccessPointArn": [access_point_arn]}
 
 
-def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, playbook, aws):
+def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, deployment, playbook, aws):
     _, outputs = deployed
     without_volumes = {
         "quoin_services": [
@@ -187,5 +184,4 @@ def test_a_volume_removed_from_the_inventory_is_reported_not_deleted(deployed, p
         ]
         assert names == ["local-cms-data"]
     finally:
-        restored = playbook("site.yml", "-i", "local")
-        assert restored.returncode == 0, restored.output[-3000:]
+        deployment.restore()

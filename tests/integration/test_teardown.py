@@ -9,17 +9,9 @@ FAMILIES = [f"quoin-local-{name}" for name in SERVICES]
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook, aws):
-    reset_aws()
-    run = playbook("site.yml", "-i", "local")
-    assert run.returncode == 0, run.output[-5000:]
-    stack = aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    yield outputs
-    # Leave the emulator deployed, as the other tests found it.
-    reset_aws()
-    restored = playbook("site.yml", "-i", "local")
-    assert restored.returncode == 0, restored.output[-5000:]
+def deployed(deployment):
+    deployment.restore()
+    return deployment.outputs
 
 
 def active_services(aws):

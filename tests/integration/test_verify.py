@@ -39,10 +39,8 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def deployed(reset_aws, playbook):
-    reset_aws()
-    run = playbook("site.yml", "-i", "local")
-    assert run.returncode == 0, run.output[-5000:]
+def deployed(deployment):
+    deployment.restore()
 
 
 def url(server, path):
