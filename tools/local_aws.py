@@ -164,6 +164,49 @@ def seed_account(endpoint: str) -> dict:
     return network
 
 
+def launch(host: str, port: int, log_path: Path) -> subprocess.Popen:
+    # Tasks cannot run here, so the emulator reports them: every deployment gets its desired count of
+    # running tasks (the ECS fix in moto_server.py caps the number at the desired count), unless the
+    # caller sets another number, or MOTO_ECS_SERVICE_FAILED_TASKS to make deployments fail.
+    server_env = dict(os.environ)
+    server_env.setdefault("MOTO_ECS_SERVICE_RUNNING", "1000")
+    with open(log_path, "ab") as log:
+        # A session of its own, so that stopping the caller's shell does not stop the emulator.
+        return subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("moto_server.py")), "-H", host, "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=server_env,
+            start_new_session=True,
+        )
+
+
+def server_pid(endpoint: str) -> int | None:
+    """The process id of the emulator answering at this endpoint (tools/moto_server.py tells it)."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/quoin-api/pid", timeout=1.0) as response:
+            return json.loads(response.read())["pid"]
+    except (urllib.error.URLError, OSError, ValueError, KeyError):
+        return None
+
+
+def wait_until_answering(process: subprocess.Popen, endpoint: str, timeout: float, log_path: Path) -> bool:
+    """True once this process's emulator answers (not another one that took the port first)."""
+    deadline = time.monotonic() + timeout
+    while server_pid(endpoint) != process.pid:
+        if process.poll() is not None:
+            print(f"the emulator exited with code {process.returncode}; see {log_path}", file=sys.stderr)
+            return False
+        if time.monotonic() > deadline:
+            process.terminate()
+            process.wait()
+            print(f"the emulator did not answer within {timeout}s; see {log_path}", file=sys.stderr)
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def start(args) -> int:
     state = read_state()
     if state and answers(state["endpoint"]):
@@ -178,35 +221,19 @@ def start(args) -> int:
             print(f"port {port} on {host} is taken; choose another with --port", file=sys.stderr)
             return 2
         port = free_port(host)
-    endpoint = f"http://{host}:{port}"
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "moto.log"
-    # Tasks cannot run here, so the emulator reports them: every deployment gets its desired count of
-    # running tasks (the ECS fix in moto_server.py caps the number at the desired count), unless the
-    # caller sets another number, or MOTO_ECS_SERVICE_FAILED_TASKS to make deployments fail.
-    server_env = dict(os.environ)
-    server_env.setdefault("MOTO_ECS_SERVICE_RUNNING", "1000")
-    with open(log_path, "ab") as log:
-        # A session of its own, so that stopping the caller's shell does not stop the emulator.
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("moto_server.py")), "-H", host, "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=server_env,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + args.timeout
-    while not answers(endpoint):
-        if process.poll() is not None:
-            print(f"the emulator exited with code {process.returncode}; see {log_path}", file=sys.stderr)
+    # Another launcher may take a free port between the check and the bind: a port this one chose is
+    # then chosen again.
+    for attempt in range(3):
+        endpoint = f"http://{host}:{port}"
+        process = launch(host, port, log_path)
+        if wait_until_answering(process, endpoint, args.timeout, log_path):
+            break
+        if args.port or attempt == 2 or process.returncode is None:
             return 1
-        if time.monotonic() > deadline:
-            process.terminate()
-            print(f"the emulator did not answer within {args.timeout}s; see {log_path}", file=sys.stderr)
-            return 1
-        time.sleep(0.2)
+        port = free_port(host)
     state = {"endpoint": endpoint, "pid": process.pid, "region": REGION, "log": str(log_path)}
     state.update(seed_account(endpoint))
     write_state(state)
@@ -284,7 +311,11 @@ def state_request(endpoint: str, action: str, name: str) -> dict:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
-        raise SystemExit(f"{action} {name}: {json.loads(error.read()).get('error', error.reason)}") from None
+        try:
+            reason = json.loads(error.read())["error"]
+        except (ValueError, KeyError):
+            reason = f"{error.code} {error.reason} (an emulator this launcher did not start may lack the state API)"
+        raise SystemExit(f"{action} {name}: {reason}") from None
 
 
 def snapshot(args) -> int:

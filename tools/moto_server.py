@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from urllib.parse import parse_qs
@@ -39,6 +40,8 @@ from moto.s3.models import s3_backends
 from moto.core.base_backend import AccountSpecificBackend
 from moto.core.base_backend import BackendDict
 from moto.core.base_backend import backend_lock
+from moto.core.common_models import BaseModel
+from moto.core.model_instances import reset_model_data
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
@@ -579,13 +582,33 @@ if os.environ.get("QUOIN_MOTO_REQUEST_LOG"):
 # only need a deployed environment start from a copy of one instead of deploying it again.
 #     POST /quoin-api/snapshot?name=NAME     save every backend's state (a deep copy)
 #     POST /quoin-api/restore?name=NAME      replace every backend's state with a copy of the saved one
+#     GET  /quoin-api/pid                    this process's id (the launcher tells its emulator from another)
 # One deep copy over all backends keeps the references between them (a stack's resources are the EC2,
-# EFS and ECS backends' own objects) pointing at the copies. The BackendDict and AccountSpecificBackend
-# containers are not copied: moto's responses look backends up in them, so a restore refills them.
-# A copied object gets a lock of its own, unheld (ECR's backend and S3's keys hold locks).
+# EFS and ECS backends' own objects) pointing at the copies. The BackendDict containers are not copied:
+# moto's responses look backends up in them, so a restore resets and refills them.
+# A copied object gets a lock of its own, unheld (ECR's backend and S3's keys hold locks), and a copy of
+# the buffer an S3 key keeps its content in.
 _SNAPSHOTS = {}
 for _new_lock in (threading.Lock, threading.RLock):
     copyreg.pickle(type(_new_lock()), lambda lock, new=_new_lock: (new, ()))
+
+
+def _spooled_file(content, max_size, position):
+    copied = tempfile.SpooledTemporaryFile(max_size)
+    copied.write(content)
+    copied.seek(position)
+    return copied
+
+
+def _copy_spooled_file(buffer):
+    position = buffer.tell()
+    buffer.seek(0)
+    content = buffer.read()
+    buffer.seek(position)
+    return _spooled_file, (content, buffer._max_size, position)
+
+
+copyreg.pickle(tempfile.SpooledTemporaryFile, _copy_spooled_file)
 
 
 def _keep_containers(memo):
@@ -596,18 +619,47 @@ def _keep_containers(memo):
     return memo
 
 
+def _untracked_copy(state, memo):
+    """A deep copy that moto does not count among its live models: moto appends every model it creates
+    to its class's instances_tracked, and a reset disposes of those (an S3 key closes its buffer)."""
+    classes, pending = [], [BaseModel]
+    while pending:
+        subclasses = pending.pop().__subclasses__()
+        classes += subclasses
+        pending += subclasses
+    tracked = {cls: len(cls.instances_tracked) for cls in classes}
+    copied = copy.deepcopy(state, memo)
+    for cls, count in tracked.items():
+        del cls.instances_tracked[count:]
+    return copied
+
+
+# What a BackendDict holds besides its backends is part of the state too (S3 keeps each bucket's account
+# there); these attributes are its constructor's.
+_BACKEND_DICT_SETTINGS = ("backend", "service_name", "_use_boto3_regions", "_additional_regions", "_id")
+
+
 def _save_state(name):
     with backend_lock:
-        state = [(backends, {account: dict(regions) for account, regions in backends.items()}) for backends in BackendDict._instances]
-        _SNAPSHOTS[name] = copy.deepcopy(state, _keep_containers({}))
+        state = [
+            (
+                backends,
+                {account: dict(regions) for account, regions in backends.items()},
+                {key: value for key, value in vars(backends).items() if key not in _BACKEND_DICT_SETTINGS},
+            )
+            for backends in BackendDict._instances
+        ]
+        _SNAPSHOTS[name] = _untracked_copy(state, _keep_containers({}))
 
 
 def _restore_state(name):
     with backend_lock:
-        saved = copy.deepcopy(_SNAPSHOTS[name], _keep_containers({id(b): b for b, _ in _SNAPSHOTS[name]}))
-        for backends in BackendDict._instances:
-            backends.clear()
-        for backends, accounts in saved:
+        # moto's own reset first: it releases what the live state holds (S3's buffers and bucket names).
+        BackendDict.reset()
+        reset_model_data()
+        saved = copy.deepcopy(_SNAPSHOTS[name], _keep_containers({id(b): b for b, _, _ in _SNAPSHOTS[name]}))
+        for backends, accounts, attributes in saved:
+            vars(backends).update(attributes)
             for account, regions in accounts.items():
                 account_backends = AccountSpecificBackend(
                     service_name=backends.service_name,
@@ -618,18 +670,21 @@ def _restore_state(name):
                 )
                 account_backends.update(regions)
                 dict.__setitem__(backends, account, account_backends)
-        BackendDict._instances[:] = [backends for backends, _ in saved]
+        BackendDict._instances[:] = [backends for backends, _, _ in saved]
 
 
 def _state_api(call):
     actions = {"/quoin-api/snapshot": _save_state, "/quoin-api/restore": _restore_state}
 
     def __call__(self, environ, start_response):
-        action = actions.get(environ.get("PATH_INFO", ""))
-        if action is None:
-            return call(self, environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        action = actions.get(path)
         name = parse_qs(environ.get("QUERY_STRING", "")).get("name", [""])[0]
-        if environ.get("REQUEST_METHOD") != "POST" or not name:
+        if path == "/quoin-api/pid":
+            status, body = "200 OK", {"pid": os.getpid()}
+        elif action is None:
+            return call(self, environ, start_response)
+        elif environ.get("REQUEST_METHOD") != "POST" or not name:
             status, body = "400 Bad Request", {"error": "POST with ?name=NAME"}
         elif action is _restore_state and name not in _SNAPSHOTS:
             status, body = "404 Not Found", {"error": f"no snapshot named {name!r}", "snapshots": sorted(_SNAPSHOTS)}
