@@ -130,3 +130,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if not getattr(item.module, "INDEPENDENT_TESTS", False):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "quick: needs no deployment; the integration part of `tests/run.sh quick`")

@@ -21,6 +21,10 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+# The emulator's own behaviour, without a deployment: part of `tests/run.sh quick`.
+pytestmark = pytest.mark.quick
+
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 EE = yaml.safe_load((REPO / "execution-environment.yml").read_text())

@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
+
+# The emulator's own behaviour, without a deployment: part of `tests/run.sh quick`.
+pytestmark = pytest.mark.quick
+
 
 LAUNCHER = [sys.executable, str(Path(__file__).resolve().parents[2] / "tools" / "local_aws.py")]
 

@@ -20,6 +20,10 @@ from .test_targets import PREREQUISITES
 from .test_targets import RUN_TARGET
 from .test_targets import read_aliases
 
+# The emulator's own behaviour, without a deployment: part of `tests/run.sh quick`.
+pytestmark = pytest.mark.quick
+
+
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = [sys.executable, str(REPO / "tools" / "local_aws.py")]
 REASON_FAILED = "ECS deployment circuit breaker: tasks failed to start."

@@ -12,6 +12,10 @@ import pytest
 from .test_moto_ecs_deployments import Emulator
 from .test_moto_ecs_deployments import run_target
 
+# The emulator's own behaviour, without a deployment: part of `tests/run.sh quick`.
+pytestmark = pytest.mark.quick
+
+
 REASON = "Essential container in task exited"
 
 
