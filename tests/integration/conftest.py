@@ -110,10 +110,11 @@ def aws(local_aws):
 
 @pytest.fixture(scope="session")
 def playbook(local_aws):
-    """Run a playbook from the repository root the way a user types it: playbook("site.yml", "-i", "local")."""
+    """Run a playbook from the repository root the way a user types it: playbook("site.yml", "-i", "local");
+    env= adds environment variables."""
 
-    def run(*args: str) -> Run:
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    def run(*args: str, env: dict | None = None) -> Run:
+        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **(env or {}))
         result = subprocess.run(
             [str(Path(sys.executable).with_name("ansible-playbook")), *args],
             cwd=REPO, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
