@@ -6,6 +6,7 @@
     python tools/local_aws.py reset      # empty the emulator and seed the network and site image again
     python tools/local_aws.py snapshot NAME  # save the emulator's whole state under a name
     python tools/local_aws.py restore NAME   # put a saved state back (what was created since is gone)
+    python tools/local_aws.py settings MOTO_ECS_TASK_EXIT_CODE=1   # what fails, changed while it runs
     python tools/local_aws.py env        # print shell exports for AWS_ENDPOINT_URL and friends
     python tools/local_aws.py seed URL   # use an emulator started elsewhere: seed its network, write state
     python tools/local_aws.py stop       # stop the emulator started from this state directory
@@ -303,10 +304,9 @@ def reset(_args) -> int:
     return 0
 
 
-def state_request(endpoint: str, action: str, name: str) -> dict:
-    """The emulator's own state API (tools/moto_server.py): snapshot or restore, by name."""
-    query = urllib.parse.urlencode({"name": name})
-    request = urllib.request.Request(f"{endpoint}/quoin-api/{action}?{query}", method="POST")
+def state_request(endpoint: str, action: str, query: dict) -> dict:
+    """The emulator's own API (tools/moto_server.py): snapshot, restore, settings."""
+    request = urllib.request.Request(f"{endpoint}/quoin-api/{action}?{urllib.parse.urlencode(query)}", method="POST")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
@@ -315,14 +315,14 @@ def state_request(endpoint: str, action: str, name: str) -> dict:
             reason = json.loads(error.read())["error"]
         except (ValueError, KeyError):
             reason = f"{error.code} {error.reason} (an emulator this launcher did not start may lack the state API)"
-        raise SystemExit(f"{action} {name}: {reason}") from None
+        raise SystemExit(f"{action}: {reason}") from None
 
 
 def snapshot(args) -> int:
     state = running_state()
     if not state:
         return 1
-    state_request(state["endpoint"], "snapshot", args.name)
+    state_request(state["endpoint"], "snapshot", {"name": args.name})
     # The seeded network belongs to the snapshot: a restore after a reset brings its IDs back.
     state.setdefault("snapshots", {})[args.name] = {"vpc_id": state["vpc_id"], "subnet_ids": state["subnet_ids"]}
     write_state(state)
@@ -338,10 +338,25 @@ def restore(args) -> int:
     if network is None:
         print(f"no snapshot named {args.name} (saved: {', '.join(state.get('snapshots', {})) or 'none'})", file=sys.stderr)
         return 1
-    state_request(state["endpoint"], "restore", args.name)
+    state_request(state["endpoint"], "restore", {"name": args.name})
     state.update(network)
     write_state(state)
     print(f"local AWS at {state['endpoint']}: state {args.name} restored")
+    return 0
+
+
+def settings(args) -> int:
+    """Change what the emulator makes fail, while it runs (NAME=VALUE; NAME= goes back to the default)."""
+    state = running_state()
+    if not state:
+        return 1
+    pairs = [setting.partition("=") for setting in args.settings]
+    malformed = [name for name, equals, _ in pairs if not equals]
+    if malformed:
+        print(f"settings are NAME=VALUE: {', '.join(malformed)}", file=sys.stderr)
+        return 2
+    current = state_request(state["endpoint"], "settings", {name: value for name, _, value in pairs})
+    print(json.dumps(current, indent=2))
     return 0
 
 
@@ -370,11 +385,13 @@ def main(argv=None) -> int:
     commands.add_parser("env", help="print shell exports that point AWS clients at the emulator")
     for name, text in (("snapshot", "save the emulator's whole state under a name"), ("restore", "put a saved state back")):
         commands.add_parser(name, help=text).add_argument("name", help="the snapshot's name")
+    settings_parser = commands.add_parser("settings", help="change what the emulator makes fail, while it runs")
+    settings_parser.add_argument("settings", nargs="*", metavar="NAME=VALUE", help="e.g. MOTO_ECS_TASK_EXIT_CODE=1")
     seed_parser = commands.add_parser("seed", help="adopt an emulator started elsewhere: seed its network")
     seed_parser.add_argument("endpoint", help="the emulator's URL, e.g. http://127.0.0.1:5000")
     args = parser.parse_args(argv)
     handlers = {"start": start, "stop": stop, "status": status, "reset": reset, "env": env, "seed": seed,
-                "snapshot": snapshot, "restore": restore}
+                "snapshot": snapshot, "restore": restore, "settings": settings}
     return handlers[args.command](args)
 
 

@@ -582,6 +582,7 @@ if os.environ.get("QUOIN_MOTO_REQUEST_LOG"):
 # only need a deployed environment start from a copy of one instead of deploying it again.
 #     POST /quoin-api/snapshot?name=NAME     save every backend's state (a deep copy)
 #     POST /quoin-api/restore?name=NAME      replace every backend's state with a copy of the saved one
+#     POST /quoin-api/settings?NAME=VALUE    change the variables that make deployments and tasks fail
 #     GET  /quoin-api/pid                    this process's id (the launcher tells its emulator from another)
 # One deep copy over all backends keeps the references between them (a stack's resources are the EC2,
 # EFS and ECS backends' own objects) pointing at the copies. The BackendDict containers are not copied:
@@ -673,24 +674,50 @@ def _restore_state(name):
         BackendDict._instances[:] = [backends for backends, _, _ in saved]
 
 
+# The variables that make deployments and tasks fail (above), read per request: a test may change them
+# on a running emulator instead of starting another one. An empty value removes one.
+_SETTINGS = ("MOTO_ECS_SERVICE_RUNNING", "MOTO_ECS_SERVICE_FAILED_TASKS", "MOTO_ECS_TASK_EXIT_CODE")
+
+
+def _settings(query):
+    unknown = sorted(set(query) - set(_SETTINGS))
+    if unknown:
+        return "400 Bad Request", {"error": f"not a setting: {', '.join(unknown)}", "settings": list(_SETTINGS)}
+    for name, values in query.items():
+        if values[-1]:
+            os.environ[name] = values[-1]
+        else:
+            os.environ.pop(name, None)
+    return "200 OK", {name: os.environ.get(name) for name in _SETTINGS}
+
+
+def _snapshots(action, query):
+    name = query.get("name", [""])[-1]
+    if not name:
+        return "400 Bad Request", {"error": "name a snapshot: ?name=NAME"}
+    if action is _restore_state and name not in _SNAPSHOTS:
+        return "404 Not Found", {"error": f"no snapshot named {name!r}", "snapshots": sorted(_SNAPSHOTS)}
+    action(name)
+    return "200 OK", {"name": name, "snapshots": sorted(_SNAPSHOTS)}
+
+
 def _state_api(call):
-    actions = {"/quoin-api/snapshot": _save_state, "/quoin-api/restore": _restore_state}
+    posts = {
+        "/quoin-api/snapshot": lambda query: _snapshots(_save_state, query),
+        "/quoin-api/restore": lambda query: _snapshots(_restore_state, query),
+        "/quoin-api/settings": _settings,
+    }
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        action = actions.get(path)
-        name = parse_qs(environ.get("QUERY_STRING", "")).get("name", [""])[0]
         if path == "/quoin-api/pid":
             status, body = "200 OK", {"pid": os.getpid()}
-        elif action is None:
+        elif path not in posts:
             return call(self, environ, start_response)
-        elif environ.get("REQUEST_METHOD") != "POST" or not name:
-            status, body = "400 Bad Request", {"error": "POST with ?name=NAME"}
-        elif action is _restore_state and name not in _SNAPSHOTS:
-            status, body = "404 Not Found", {"error": f"no snapshot named {name!r}", "snapshots": sorted(_SNAPSHOTS)}
+        elif environ.get("REQUEST_METHOD") != "POST":
+            status, body = "405 Method Not Allowed", {"error": f"POST {path}"}
         else:
-            action(name)
-            status, body = "200 OK", {"name": name, "snapshots": sorted(_SNAPSHOTS)}
+            status, body = posts[path](parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         payload = json.dumps(body).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]

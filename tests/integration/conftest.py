@@ -1,5 +1,6 @@
 """Fixtures for running the playbooks against the local AWS and reading its state back."""
 
+import json
 import os
 import re
 import socket
@@ -75,6 +76,19 @@ def aws_state(local_aws):
             subprocess.run(LAUNCHER + ["restore", name], check=True, capture_output=True)
 
     return States
+
+
+@pytest.fixture
+def emulator_settings(local_aws):
+    """Change what the emulator makes fail, for one test: emulator_settings(MOTO_ECS_TASK_EXIT_CODE="1")
+    (tools/local_aws.py settings); the values it had come back afterwards."""
+    def settings(*pairs):
+        done = subprocess.run(LAUNCHER + ["settings", *pairs], check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
+
+    before = settings()
+    yield lambda **values: settings(*(f"{name}={value}" for name, value in values.items()))
+    settings(*(f"{name}={value or ''}" for name, value in before.items()))
 
 
 @dataclass

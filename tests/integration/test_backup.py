@@ -9,17 +9,10 @@ The emulator runs no containers: its tasks stop at once with the exit code MOTO_
 definitions in tests/unit/test_backup_filters.py."""
 
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-import boto3
 import pytest
 
-from .test_deploy import REPO
 from .test_deploy import latest
 
 STAMP = re.compile(r"\d{8}T\d{6}Z")
@@ -165,38 +158,20 @@ def test_restore_scales_down_backs_up_restores_and_scales_back(deployed, playboo
     assert "Scale the service to zero" in run.output
 
 
-def test_a_failed_restore_leaves_the_service_stopped_and_says_how_to_undo():
-    """A second emulator whose run tasks exit with 1 (MOTO_ECS_TASK_EXIT_CODE)."""
-    launcher = [sys.executable, str(REPO / "tools" / "local_aws.py")]
-    state = tempfile.mkdtemp(prefix="quoin-failing-tasks-aws-")
-    # site.yml runs no tasks of its own, so only the restore's tasks fail.
-    env = dict(os.environ, QUOIN_LOCAL_AWS_DIR=state, MOTO_ECS_TASK_EXIT_CODE="1")
-    for name in ("AWS_ENDPOINT_URL", "QUOIN_LOCAL_AWS_PORT", "MOTO_ECS_SERVICE_RUNNING"):
-        env.pop(name, None)
-    subprocess.run(launcher + ["start"], env=env, check=True, capture_output=True)
-    endpoint = json.loads((Path(state) / "state.json").read_text())["endpoint"]
-    env.update(AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-
-    def play(name, *extra):
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("ansible-playbook")), name, "-i", "local", *extra],
-            cwd=REPO, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env,
-        )
-        return result.returncode, result.stdout + result.stderr
-
+def test_a_failed_restore_leaves_the_service_stopped_and_says_how_to_undo(deployment, emulator_settings, playbook, aws):
+    """Once run tasks exit with 1 (MOTO_ECS_TASK_EXIT_CODE): site.yml runs no tasks of its own, so only the
+    restore's tasks fail."""
+    deployment.restore()
+    emulator_settings(MOTO_ECS_TASK_EXIT_CODE="1")
     try:
-        code, output = play("site.yml")
-        assert code == 0, output[-5000:]
-        clients = boto3.session.Session(region_name=os.environ["AWS_REGION"])
-        s3 = clients.client("s3", endpoint_url=endpoint)
+        s3 = aws("s3")
         bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("quoin-local-"))
         s3.put_object(Bucket=bucket, Key="local/cms/data/20261120T030000Z.complete", Body=b"x")
-        code, output = play("restore.yml", "-e", json.dumps({"service": "cms", "volume": "data", "from": "20261120T030000Z", "confirm": "local"}))
-        assert code != 0
-        failure = output[output.index("restoring cms/data from 20261120T030000Z failed"):]
+        run = playbook("restore.yml", "-i", "local", "-e", json.dumps({"service": "cms", "volume": "data", "from": "20261120T030000Z", "confirm": "local"}))
+        assert run.returncode != 0
+        failure = run.output[run.output.index("restoring cms/data from 20261120T030000Z failed"):]
         assert "stays at 0 tasks" in failure and "-e from=" in failure, failure[:3000]
-        ecs = clients.client("ecs", endpoint_url=endpoint)
-        cms = ecs.describe_services(cluster="quoin-local", services=["cms"])["services"][0]
+        cms = aws("ecs").describe_services(cluster="quoin-local", services=["cms"])["services"][0]
         assert cms["desiredCount"] == 0
     finally:
-        subprocess.run(launcher + ["stop"], env=env, check=False, capture_output=True)
+        deployment.restore()

@@ -3,13 +3,8 @@ read back through the AWS API; a changed value deploys exactly one new revision;
 the run with the service, the task definition and the events."""
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
 
@@ -135,40 +130,23 @@ def test_a_changed_value_registers_one_revision_and_deploys_it(deployed, deploym
         deployment.restore()
 
 
-def test_a_failed_rollout_fails_the_run_clearly():
-    """A second emulator fails the tasks of every deployment after a service's first
-    (MOTO_ECS_SERVICE_FAILED_TASKS): the circuit breaker rolls the change back, and the run must say so."""
-    launcher = [sys.executable, str(REPO / "tools" / "local_aws.py")]
-    state = tempfile.mkdtemp(prefix="quoin-failing-aws-")
-    env = dict(os.environ, QUOIN_LOCAL_AWS_DIR=state, MOTO_ECS_SERVICE_FAILED_TASKS="1")
-    for name in ("AWS_ENDPOINT_URL", "QUOIN_LOCAL_AWS_PORT", "MOTO_ECS_SERVICE_RUNNING"):
-        env.pop(name, None)
-    subprocess.run(launcher + ["start"], env=env, check=True, capture_output=True)
-    endpoint = json.loads((Path(state) / "state.json").read_text())["endpoint"]
-    env.update(AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-
-    def site(*extra):
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("ansible-playbook")), "site.yml", "-i", "local", *extra],
-            cwd=REPO, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env,
-        )
-        return result.returncode, result.stdout + result.stderr
-
+def test_a_failed_rollout_fails_the_run_clearly(deployment, emulator_settings, playbook, aws):
+    """Once the tasks of every new deployment fail to start (MOTO_ECS_SERVICE_FAILED_TASKS), the circuit
+    breaker rolls the change back, and the run must say so."""
+    deployment.restore()
+    emulator_settings(MOTO_ECS_SERVICE_FAILED_TASKS="1")
+    changed = inventory_services()
+    changed[0]["environment"]["NODE_ENV"] = "staging"
     try:
-        code, output = site()
-        assert code == 0, output[-5000:]
-        changed = inventory_services()
-        changed[0]["environment"]["NODE_ENV"] = "staging"
-        code, output = site("-e", json.dumps({"quoin_services": changed}))
-        assert code != 0
-        failure = output[output.index("fatal:"):]
+        run = playbook("site.yml", "-i", "local", "-e", json.dumps({"quoin_services": changed}))
+        assert run.returncode != 0
+        failure = run.output[run.output.index("fatal:"):]
         assert "site" in failure and "quoin-local-site:2" in failure, failure[:3000]
         assert "rolled back" in failure and "quoin-local-site:1" in failure, failure[:3000]
         assert "tasks failed to start" in failure, failure[:3000]
-        ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"])
-        site_service = ecs.describe_services(cluster="quoin-local", services=["site"], include=["TAGS"])["services"][0]
+        site_service = services(aws)["site"]
         tags = {t["key"]: t["value"] for t in site_service["tags"]}
         assert tags["quoin:last-good-task-definition"].endswith("quoin-local-site:1")
         assert site_service["taskDefinition"].endswith("quoin-local-site:1")
     finally:
-        subprocess.run(launcher + ["stop"], env=env, check=False, capture_output=True)
+        deployment.restore()
