@@ -21,7 +21,7 @@ description:
 author:
   - Quoin (@quoininc)
 options:
-  state:
+  state: &state
     description:
       - Whether the access point should exist.
     type: str
@@ -42,7 +42,7 @@ options:
       - The file system the access point belongs to (C(fs-...)).
       - Required with O(name).
     type: str
-  posix_user:
+  posix_user: &posix_user
     description:
       - The POSIX identity every request through the access point uses, whatever the client's own.
       - Fixed at creation (see O(replace)). Not compared when omitted.
@@ -60,7 +60,7 @@ options:
         description: Secondary group IDs.
         type: list
         elements: int
-  root_directory:
+  root_directory: &root_directory
     description:
       - The directory clients see as the root of the file system.
       - Fixed at creation (see O(replace)). Not compared when omitted.
@@ -88,7 +88,7 @@ options:
             description: Octal permissions, for example C("0750").
             type: str
             required: true
-  replace:
+  replace: &replace
     description:
       - When the existing access point has another POSIX user or root directory than asked, create a new
         one and delete the old one instead of failing.
@@ -107,7 +107,36 @@ options:
         systems that no entry names.
     type: list
     elements: dict
-    version_added: 0.2.0
+    suboptions:
+      state: *state
+      name:
+        description: The access point's C(Name) tag, unique within the file system.
+        type: str
+        required: true
+      file_system_id:
+        description: The file system the access point belongs to (C(fs-...)).
+        type: str
+        required: true
+      posix_user: *posix_user
+      root_directory: *root_directory
+      tags:
+        description:
+          - The tags to apply (see O(tags)); the C(Name) tag is always O(access_points[].name).
+          - When not set, tags are not modified.
+        type: dict
+        aliases: ['resource_tags']
+      purge_tags:
+        description: Remove tags not in O(access_points[].tags) (see O(purge_tags)).
+        type: bool
+        default: true
+      replace: *replace
+  list_file_systems:
+    description:
+      - With O(access_points), more file systems whose access points RV(others) lists, although no entry
+        names them (a file system every volume of which left the inventory).
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - Wait until the access point is available (or, when deleting, gone).
@@ -241,7 +270,6 @@ access_points:
   returned: when O(access_points) is given
   type: list
   elements: dict
-  version_added: 0.2.0
 others:
   description:
     - With O(access_points), the access points of the file systems named that no entry names (nor one an
@@ -249,7 +277,6 @@ others:
   returned: when O(access_points) is given
   type: list
   elements: dict
-  version_added: 0.2.0
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
