@@ -8,6 +8,10 @@ This file holds several filters, so each is documented in its own file next to i
 """
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
+
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import COMPLETED
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import judge_service
 
 # Where a deploy records what it verified, on the ECS service itself: the last good task definition and
 # the good one before it, so that a rollback after a verified but unwanted deploy has somewhere to go.
@@ -227,6 +231,42 @@ def rollback_targets(names, tags, running):
     return targets
 
 
+def _plain(value):
+    """Plain dicts and lists (the API's form, which snake_dict_to_camel_dict rebuilds) of a templated value."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def stable_services(read, names, tag="quoin:last-good-task-definition"):
+    """What the verify role would read and conclude, from services an earlier task of the run described
+    (quoin.fargate.ecs_service's `services`), or None unless that read shows every named service ACTIVE,
+    with a recorded task definition (`tag`), its PRIMARY deployment running that one with its rollout
+    COMPLETED and every task running: {"services": [{service_name, status, tags}], "wait": [the deploy
+    wait's verdict per service]}. Judged by the deploy wait's own rule (module_utils/ecs_verdict.py).
+    Anything less and None: the verify role then reads (and waits) itself."""
+    if not read:
+        return None
+    by_name = {service.get("service_name"): service for service in read if service}
+    services, waited = [], []
+    for name in names:
+        service = by_name.get(name)
+        if not service:
+            return None
+        tags = service.get("tags") or {}
+        recorded = tags.get(tag) or ""
+        if not recorded:
+            return None
+        verdict = judge_service(name, recorded, snake_dict_to_camel_dict(_plain(service)))
+        if verdict["outcome"] != COMPLETED or verdict["running_count"] != verdict["desired_count"]:
+            return None
+        services.append({"service_name": name, "status": service.get("status"), "tags": tags})
+        waited.append(verdict)
+    return {"services": services, "wait": waited}
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -236,4 +276,5 @@ class FilterModule:
             "service_requests": service_requests,
             "good_records": good_records,
             "rollback_targets": rollback_targets,
+            "stable_services": stable_services,
         }

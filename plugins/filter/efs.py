@@ -51,11 +51,16 @@ def access_point_requests(model, stack):
     return requests
 
 
-def access_point_index(results):
-    """The efs_access_point results of a loop over access_point_requests, as service -> volume -> access point.
+def access_point_index(results, requests=None):
+    """The efs_access_point results of a loop over access_point_requests, as service -> volume -> access point;
+    with `requests`, `results` is the module's access_points (one run for all, in the order of `requests`).
 
     A predicted access point (check mode, not created yet) has no ID or ARN: both are None.
     """
+    if requests is not None:
+        if len(requests) != len(results):
+            raise AnsibleFilterError(f"access_point_index: {len(results)} results for {len(requests)} requests")
+        results = [dict(result, item=request) for result, request in zip(results, requests)]
     index = {}
     for result in results:
         request = result["item"]

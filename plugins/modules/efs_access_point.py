@@ -21,7 +21,7 @@ description:
 author:
   - Quoin (@quoininc)
 options:
-  state:
+  state: &state
     description:
       - Whether the access point should exist.
     type: str
@@ -42,7 +42,7 @@ options:
       - The file system the access point belongs to (C(fs-...)).
       - Required with O(name).
     type: str
-  posix_user:
+  posix_user: &posix_user
     description:
       - The POSIX identity every request through the access point uses, whatever the client's own.
       - Fixed at creation (see O(replace)). Not compared when omitted.
@@ -60,7 +60,7 @@ options:
         description: Secondary group IDs.
         type: list
         elements: int
-  root_directory:
+  root_directory: &root_directory
     description:
       - The directory clients see as the root of the file system.
       - Fixed at creation (see O(replace)). Not compared when omitted.
@@ -88,12 +88,55 @@ options:
             description: Octal permissions, for example C("0750").
             type: str
             required: true
-  replace:
+  replace: &replace
     description:
       - When the existing access point has another POSIX user or root directory than asked, create a new
         one and delete the old one instead of failing.
     type: bool
     default: false
+  access_points:
+    description:
+      - Many access points in one run, each identified by O(name) and O(file_system_id), instead of the
+        options of one. Each entry takes O(state), O(name), O(file_system_id), O(posix_user),
+        O(root_directory), O(tags), O(purge_tags) and O(replace), as the module does for one;
+        O(wait) and O(wait_timeout) apply to all.
+      - Each file system named is listed once, every entry is decided before anything is written, and an
+        entry that cannot be done (a POSIX user or root directory that would change without O(replace))
+        fails the run before any write, naming every such entry.
+      - Returns RV(access_points) in the order given and RV(others), the access points of those file
+        systems that no entry names.
+    type: list
+    elements: dict
+    suboptions:
+      state: *state
+      name:
+        description: The access point's C(Name) tag, unique within the file system.
+        type: str
+        required: true
+      file_system_id:
+        description: The file system the access point belongs to (C(fs-...)).
+        type: str
+        required: true
+      posix_user: *posix_user
+      root_directory: *root_directory
+      tags:
+        description:
+          - The tags to apply (see O(tags)); the C(Name) tag is always O(access_points[].name).
+          - When not set, tags are not modified.
+        type: dict
+        aliases: ['resource_tags']
+      purge_tags:
+        description: Remove tags not in O(access_points[].tags) (see O(purge_tags)).
+        type: bool
+        default: true
+      replace: *replace
+  list_file_systems:
+    description:
+      - With O(access_points), more file systems whose access points RV(others) lists, although no entry
+        names them (a file system every volume of which left the inventory).
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - Wait until the access point is available (or, when deleting, gone).
@@ -153,6 +196,24 @@ EXAMPLES = r"""
   quoin.fargate.efs_access_point:
     access_point_id: fsap-0123456789abcdef0
     state: absent
+
+- name: Ensure every volume's access point in one run, and see which others the file systems have
+  quoin.fargate.efs_access_point:
+    access_points:
+      - file_system_id: fs-0123456789abcdef0
+        name: prod-cms-data
+        posix_user: {uid: 1000, gid: 1000}
+        root_directory:
+          path: /cms/data
+          creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
+      - file_system_id: fs-0123456789abcdef0
+        name: prod-cms-uploads
+        posix_user: {uid: 1000, gid: 1000}
+        root_directory:
+          path: /cms/uploads
+          creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
+    purge_tags: false
+  register: ensured
 """
 
 RETURN = r"""
@@ -202,6 +263,20 @@ replaced_access_point_id:
   returned: when an access point was replaced
   type: str
   sample: fsap-0fedcba9876543210
+access_points:
+  description:
+    - With O(access_points), one element per entry, in the order given, each with C(changed), C(access_point)
+      (as RV(access_point)) and, for a replaced one, C(replaced_access_point_id).
+  returned: when O(access_points) is given
+  type: list
+  elements: dict
+others:
+  description:
+    - With O(access_points), the access points of the file systems named that no entry names (nor one an
+      entry replaced), in the form of RV(access_point), as listed before any change.
+  returned: when O(access_points) is given
+  type: list
+  elements: dict
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -221,15 +296,17 @@ from ansible_collections.quoin.fargate.plugins.module_utils.efs import validate_
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import wait_for_access_point
 
 
-def find_access_point(client, module):
-    """The existing access point the parameters identify, or None."""
+def find_access_point(client, module, listing=None):
+    """The existing access point the parameters identify, or None. `listing(file_system_id)` gives a
+    file system's access points (listed once for every entry of access_points); a call when None."""
     params = module.params
+    listing = listing or (lambda file_system_id: describe_access_points(client, file_system_id=file_system_id))
     if params["access_point_id"]:
         found = describe_access_points(client, access_point_id=params["access_point_id"])
     else:
         found = [
             ap
-            for ap in describe_access_points(client, file_system_id=params["file_system_id"])
+            for ap in listing(params["file_system_id"])
             if normalize_access_point(ap)["name"] == params["name"] and ap.get("LifeCycleState") not in ("deleting", "deleted")
         ]
     if len(found) > 1:
@@ -340,12 +417,105 @@ def ensure_absent(client, module, existing, result):
     return {}
 
 
-def main():
-    id_spec = dict(type="int", required=True)
-    argument_spec = dict(
+# The list mode: many access points in one run.
+
+# Options every entry of access_points shares with the module.
+SHARED_OPTIONS = ("wait", "wait_timeout")
+
+
+class ItemRefused(Exception):
+    pass
+
+
+class AccessPointItem:
+    """One entry of access_points as the per-access-point functions see a module: its options (with the
+    shared ones), the run's check mode; a failure names the entry instead of ending the run."""
+
+    def __init__(self, module, index, options):
+        self.params = dict(options, access_point_id=None, **{key: module.params[key] for key in SHARED_OPTIONS})
+        self.check_mode = module.check_mode
+        self.label = f"access_points[{index}] ({options['name']})"
+
+    def fail_json(self, msg, **kwargs):
+        raise ItemRefused(f"{self.label}: {msg}")
+
+
+def ensure_access_points(client, module):
+    """Every entry found first (each file system listed once) and checked, then the writes in order."""
+    items = [AccessPointItem(module, index, options) for index, options in enumerate(module.params["access_points"])]
+    keys = [(item.params["file_system_id"], item.params["name"]) for item in items]
+    repeated = sorted({f"{name} in {fs}" for fs, name in keys if keys.count((fs, name)) > 1})
+    if repeated:
+        module.fail_json(msg="access_points names an access point more than once: " + ", ".join(repeated))
+    problems = [f"{item.label}: {problem}" for item in items for problem in validate_access_point_params(item.params)]
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
+    listings = {}
+
+    def listing(file_system_id):
+        if file_system_id not in listings:
+            listings[file_system_id] = describe_access_points(client, file_system_id=file_system_id)
+        return listings[file_system_id]
+
+    found, refused = [], []
+    for item in items:
+        try:
+            existing = find_access_point(client, item, listing)
+            if existing and item.params["state"] == "present":
+                differences = fixed_differences(normalize_access_point(existing), item.params)
+                if differences and not item.params["replace"]:
+                    # The singular mode's message, before any write.
+                    ensure_present(client, item, existing, {})
+        except ItemRefused as e:
+            refused.append(str(e))
+            existing = None
+        found.append(existing)
+    if refused:
+        module.fail_json(msg="nothing was changed: " + "; ".join(refused), changed=False, access_points=[], others=[])
+
+    for file_system_id in module.params["list_file_systems"]:
+        listing(file_system_id)
+    named = {ap["AccessPointId"] for ap in found if ap}
+    others = [
+        normalize_access_point(ap)
+        for file_system_id in listings
+        for ap in listings[file_system_id]
+        if ap["AccessPointId"] not in named and ap.get("LifeCycleState") not in ("deleting", "deleted")
+    ]
+    results, diffs = [], dict(before={}, after={})
+    for item, existing in zip(items, found):
+        result = dict(changed=False)
+        try:
+            if item.params["state"] == "present":
+                result["access_point"] = ensure_present(client, item, existing, result)
+            else:
+                result["access_point"] = ensure_absent(client, item, existing, result)
+        except ItemRefused as e:
+            module.fail_json(msg=str(e), changed=any(r["changed"] for r in results), access_points=results, others=others)
+        except AnsibleEFSError as e:
+            done = ", ".join(i.label for i, r in zip(items, results) if r["changed"]) or "nothing"
+            extra = dict(changed=any(r["changed"] for r in results), access_points=results, others=others)
+            msg = f"{item.label}: {e.message} (already done: {done})"
+            if e.exception:
+                module.fail_json_aws(e.exception, msg=msg, **extra)
+            module.fail_json(msg=msg, **extra)
+        results.append(result)
+        key = f"{item.params['file_system_id']}/{item.params['name']}"
+        diffs["before"][key] = normalize_access_point(existing)
+        diffs["after"][key] = result["access_point"]
+    others.sort(key=lambda ap: (ap["file_system_id"], ap["name"] or "", ap["access_point_id"]))
+    output = dict(changed=any(r["changed"] for r in results), access_points=results, others=others)
+    if module._diff:
+        output["diff"] = diffs
+    return output
+
+
+def access_point_options(id_spec):
+    """The options of one access point: the module's own, and each entry's in access_points."""
+    return dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
         name=dict(type="str"),
-        access_point_id=dict(type="str"),
         file_system_id=dict(type="str"),
         posix_user=dict(
             type="dict",
@@ -364,21 +534,41 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         replace=dict(type="bool", default=False),
+    )
+
+
+def main():
+    id_spec = dict(type="int", required=True)
+    entry_options = access_point_options(id_spec)
+    entry_options["name"] = dict(type="str", required=True)
+    entry_options["file_system_id"] = dict(type="str", required=True)
+    argument_spec = dict(
+        access_point_id=dict(type="str"),
+        access_points=dict(type="list", elements="dict", options=entry_options),
+        list_file_systems=dict(type="list", elements="str", default=[]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
+        **access_point_options(id_spec),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_one_of=[["name", "access_point_id"]],
-        mutually_exclusive=[["name", "access_point_id"]],
+        required_one_of=[["name", "access_point_id", "access_points"]],
+        mutually_exclusive=[["name", "access_point_id", "access_points"]]
+        + [["access_points", option] for option in access_point_options(id_spec) if option != "state"],
         required_by={"name": "file_system_id"},
     )
+    client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+    if module.params["access_points"] is not None:
+        try:
+            module.exit_json(**ensure_access_points(client, module))
+        except AnsibleEFSError as e:
+            module.fail_json_aws_error(e)
+
     problems = validate_access_point_params(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
 
-    client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
     result = dict(changed=False)
     try:
         existing = find_access_point(client, module)
