@@ -7,33 +7,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ansible_mitogen
 import pytest
-
-from tests.integration.conftest import Run
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("site", "cms", "proxy")
 
-mitogen = pytest.importorskip("ansible_mitogen", reason="the fast path needs mitogen (requirements-fast.txt)")
 STRATEGY = {
-    "ANSIBLE_STRATEGY_PLUGINS": str(Path(mitogen.__file__).parent / "plugins" / "strategy"),
+    "ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"),
     "ANSIBLE_STRATEGY": "mitogen_linear",
 }
 
 
 @pytest.fixture(scope="module")
-def fast_playbook(local_aws):
+def fast_playbook(playbook):
     """The conftest's playbook, with the mitogen strategy switched on."""
-
-    def run(*args: str) -> Run:
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **STRATEGY)
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("ansible-playbook")), *args],
-            cwd=REPO, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        )
-        return Run(result.returncode, result.stdout + result.stderr)
-
-    return run
+    return lambda *args: playbook(*args, env=STRATEGY)
 
 
 @pytest.fixture(scope="module")
