@@ -42,7 +42,6 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import t
 DESCRIBE_SERVICES_LIMIT = 10
 
 
-
 class AnsibleECSDeploymentError(AnsibleAWSError):
     pass
 
