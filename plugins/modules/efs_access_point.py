@@ -556,7 +556,7 @@ def main():
         supports_check_mode=True,
         required_one_of=[["name", "access_point_id", "access_points"]],
         mutually_exclusive=[["name", "access_point_id", "access_points"]]
-        + [["access_points", option] for option in access_point_options(id_spec) if option != "state"],
+        + [["access_points", option] for option in access_point_options(id_spec)],
         required_by={"name": "file_system_id"},
     )
     client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())

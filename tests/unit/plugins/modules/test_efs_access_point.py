@@ -704,7 +704,7 @@ class TestList:
         assert [kwargs["FileSystemId"] for _, kwargs in efs.writes] == [FILE_SYSTEM_ID, OTHER_FS]
 
     @pytest.mark.parametrize("option", [{"name": "a", "file_system_id": FILE_SYSTEM_ID}, {"purge_tags": False}, {"tags": {}},
-                                        {"replace": True}, {"access_point_id": "fsap-1"}])
+                                        {"replace": True}, {"access_point_id": "fsap-1"}, {"state": "absent"}])
     def test_per_access_point_options_belong_in_the_entries(self, run_module, option):
         efs = FakeEFS()
         failed, result = run_module(efs, self.args(entry("a"), **option))
