@@ -206,13 +206,14 @@ EXAMPLES = r"""
         root_directory:
           path: /cms/data
           creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
+        purge_tags: false
       - file_system_id: fs-0123456789abcdef0
         name: prod-cms-uploads
         posix_user: {uid: 1000, gid: 1000}
         root_directory:
           path: /cms/uploads
           creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
-    purge_tags: false
+        purge_tags: false
   register: ensured
 """
 
@@ -483,6 +484,7 @@ def ensure_access_points(client, module):
         for ap in listings[file_system_id]
         if ap["AccessPointId"] not in named and ap.get("LifeCycleState") not in ("deleting", "deleted")
     ]
+    others.sort(key=lambda ap: (ap["file_system_id"], ap["name"] or "", ap["access_point_id"]))
     results, diffs = [], dict(before={}, after={})
     for item, existing in zip(items, found):
         result = dict(changed=False)
@@ -504,7 +506,6 @@ def ensure_access_points(client, module):
         key = f"{item.params['file_system_id']}/{item.params['name']}"
         diffs["before"][key] = normalize_access_point(existing)
         diffs["after"][key] = result["access_point"]
-    others.sort(key=lambda ap: (ap["file_system_id"], ap["name"] or "", ap["access_point_id"]))
     output = dict(changed=any(r["changed"] for r in results), access_points=results, others=others)
     if module._diff:
         output["diff"] = diffs
@@ -555,7 +556,7 @@ def main():
         supports_check_mode=True,
         required_one_of=[["name", "access_point_id", "access_points"]],
         mutually_exclusive=[["name", "access_point_id", "access_points"]]
-        + [["access_points", option] for option in access_point_options(id_spec) if option != "state"],
+        + [["access_points", option] for option in access_point_options(id_spec)],
         required_by={"name": "file_system_id"},
     )
     client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())

@@ -232,3 +232,168 @@ def test_ecs_exec_is_off_unless_the_inventory_asks():
     model = normalize_environment(raw)
     assert service_request("site", model, STACK, "arn:td/site:3", None)["enable_execute_command"] is True
     assert service_request("cms", model, STACK, "arn:td/cms:3", None)["enable_execute_command"] is False
+
+
+# stable_services: the ecs role's read of the services (ecs_service's list-mode result) judged as the deploy
+# wait judges DescribeServices' answer.
+
+RECORD = "quoin:last-good-task-definition"
+
+
+def described(name, revision=1, recorded=None, **fields):
+    """A service as DescribeServices returns it (API names), recorded as verified on `recorded`
+    (family:revision, default its own revision); `fields` replace the defaults."""
+    from .plugins.fake_ecs_services import service
+
+    tags = {RECORD: task_definition_arn(recorded or f"{name}:{revision}")} if recorded != "" else {}
+    return service(name, task_definition=f"{name}:{revision}", tags=tags, **fields)
+
+
+def task_definition_arn(family_revision):
+    from .plugins.fake_ecs_services import task_definition_arn as arn
+
+    return arn(family_revision)
+
+
+def read(*services):
+    """What quoin.fargate.ecs_service's list mode returns for these services (its `services`)."""
+    from ansible_collections.quoin.fargate.plugins.module_utils.ecs_service import normalize_service
+
+    return [
+        dict(normalize_service(svc), changed=False, deployment_started=False, changes=[],
+             requested_task_definition=svc["taskDefinition"])
+        for svc in services
+    ]
+
+
+def deployment(name, revision, state, status="PRIMARY", running=1, desired=1):
+    return {"id": f"ecs-svc/{revision}", "status": status, "taskDefinition": task_definition_arn(f"{name}:{revision}"),
+            "desiredCount": desired, "runningCount": running, "rolloutState": state}
+
+
+def test_every_service_stable_on_its_recorded_task_definition_is_known():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+    from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import judge_service
+
+    site, cms, other = described("site", 3), described("cms", 1), described("other", 2)
+    known = stable_services(read(cms, other, site), ["site", "cms"])
+    # In the order asked for, as ecs_service_info would give them; services not asked for are left out.
+    assert known["services"] == [
+        {"service_name": "site", "status": "ACTIVE", "tags": {RECORD: task_definition_arn("site:3")}},
+        {"service_name": "cms", "status": "ACTIVE", "tags": {RECORD: task_definition_arn("cms:1")}},
+    ]
+    # The deploy wait's verdict on the API's own answer, from the module's snake_cased result.
+    assert known["wait"] == [
+        judge_service("site", task_definition_arn("site:3"), site),
+        judge_service("cms", task_definition_arn("cms:1"), cms),
+    ]
+    assert [verdict["outcome"] for verdict in known["wait"]] == ["completed", "completed"]
+    assert known["wait"][0]["primary_task_definition"] == task_definition_arn("site:3")
+
+
+def test_a_record_as_family_and_revision_matches_the_arn():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    svc = read(described("site", 3))
+    svc[0]["tags"][RECORD] = "site:3"
+    known = stable_services(svc, ["site"])
+    assert known["wait"][0]["task_definition"] == "site:3"
+    assert known["services"][0]["tags"] == {RECORD: "site:3"}
+
+
+@pytest.mark.parametrize(
+    "unstable",
+    [
+        # A rollout in progress: the new deployment is PRIMARY, the old one still ACTIVE.
+        described("site", 3, deployments=[deployment("site", 3, "IN_PROGRESS", running=0), deployment("site", 2, "COMPLETED", "ACTIVE")]),
+        # Every task runs, but the rollout is not COMPLETED yet.
+        described("site", 3, deployments=[deployment("site", 3, "IN_PROGRESS")]),
+        # Failed (no circuit breaker rollback).
+        described("site", 3, deployments=[deployment("site", 3, "FAILED", running=0)], runningCount=0),
+        # Running fewer tasks than desired, by the deployment's own counts.
+        described("site", 3, deployments=[deployment("site", 3, "COMPLETED", running=1, desired=2)], desiredCount=2),
+        # The deployment says every task runs, the service does not (yet).
+        described("site", 3, deployments=[deployment("site", 3, "COMPLETED", running=2, desired=2)], desiredCount=2, runningCount=1),
+        # Off the recorded task definition: a later, unverified revision runs.
+        described("site", 4, recorded="site:3"),
+        # Rolled back to an older revision than the recorded one.
+        described("site", 2, recorded="site:3"),
+        # Being deleted.
+        described("site", 3, status="DRAINING"),
+        # No verified deploy recorded.
+        described("site", 3, recorded=""),
+        # Another deployment controller: the deploy wait cannot judge it.
+        described("site", 3, deploymentController={"type": "CODE_DEPLOY"}),
+    ],
+    ids=["in-progress", "rollout-in-progress", "failed", "short-of-tasks", "service-short-of-tasks", "unverified-revision",
+         "rolled-back", "draining", "unrecorded", "code-deploy"],
+)
+def test_any_service_not_stable_on_its_record_means_unknown(unstable):
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    assert stable_services(read(described("cms"), unstable), ["cms", "site"]) is None
+    # The same service, stable, would be known: the case above is what makes it unknown.
+    assert stable_services(read(described("cms"), described("site", 3)), ["cms", "site"]) is not None
+
+
+def test_an_empty_record_means_unknown():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    svc = read(described("site"))
+    svc[0]["tags"][RECORD] = ""
+    assert stable_services(svc, ["site"]) is None
+
+
+def test_a_service_missing_from_the_read_means_unknown():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    # Deleted in the same run (list mode, state=absent): an element without service_name.
+    deleted = {"changed": True, "deployment_started": False, "requested_task_definition": None, "changes": ["delete service cms"]}
+    assert stable_services(read(described("site")) + [deleted], ["site", "cms"]) is None
+    assert stable_services(read(described("site")) + [None], ["site"]) is not None
+
+
+@pytest.mark.parametrize("nothing", [None, []])
+def test_no_read_means_unknown(nothing):
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    assert stable_services(nothing, ["site"]) is None
+    # Documented: null or empty input gives null, whatever the names.
+    assert stable_services(nothing, []) is None
+
+
+def test_another_record_tag():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    svc = read(described("site", 3, recorded=""))
+    svc[0]["tags"]["verified"] = task_definition_arn("site:3")
+    assert stable_services(svc, ["site"]) is None
+    assert stable_services(svc, ["site"], tag="verified")["wait"][0]["task_definition"] == task_definition_arn("site:3")
+
+
+def test_templated_values_are_read_like_plain_ones():
+    """A templated read arrives as containers that cannot be rebuilt empty (dict subclasses with their own
+    constructor) and may hold tuples; the verdict is the same."""
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    class Templated(dict):
+        def __init__(self, data):
+            super().__init__(data)
+
+    def templated(value):
+        if isinstance(value, dict):
+            return Templated({key: templated(item) for key, item in value.items()})
+        if isinstance(value, list):
+            return tuple(templated(item) for item in value)
+        return value
+
+    plain = read(described("site", 3), described("cms"))
+    assert stable_services([templated(svc) for svc in plain], ["site", "cms"]) == stable_services(plain, ["site", "cms"])
+    assert stable_services([templated(svc) for svc in plain], ["site", "cms"]) is not None
+
+
+def test_stable_services_is_a_filter():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import FilterModule
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
+
+    assert FilterModule().filters()["stable_services"] is stable_services

@@ -147,3 +147,69 @@ def test_backup_reads_and_restore_writes_only_through_backed_up_access_points(mo
     for statement in (backup, restore):
         assert statement["Condition"]["ArnEquals"]["elasticfilesystem:AccessPointArn"] == [ap_arn("prod-cms-uploads")]
         assert statement["Condition"]["Bool"] == {"elasticfilesystem:AccessedViaMountTarget": "true"}
+
+
+def list_mode_results(requests, ids=True):
+    """quoin.fargate.efs_access_point's `access_points` for one run with these requests as its entries."""
+    return [
+        {"changed": False, "access_point": {"access_point_id": f"fsap-{r['name']}", "access_point_arn": ap_arn(r["name"]), "name": r["name"]}
+         if ids else {"name": r["name"]}}
+        for r in requests
+    ]
+
+
+def test_one_runs_results_are_indexed_like_a_loops(model, stack):
+    requests = access_point_requests(model, stack)
+    loop = [dict(result, item=request) for result, request in zip(list_mode_results(requests), requests)]
+    index = access_point_index(list_mode_results(requests), requests)
+    assert index == access_point_index(loop)
+    assert index["site"]["media"] == {
+        "id": "fsap-prod-site-media", "arn": ap_arn("prod-site-media"), "name": "prod-site-media",
+        "file_system": "media", "file_system_id": "fs-2",
+    }
+    assert sorted((service, volume) for service in index for volume in index[service]) == [
+        ("cms", "data"), ("cms", "uploads"), ("site", "media"),
+    ]
+
+
+def test_with_requests_the_results_are_matched_by_position(model, stack):
+    requests = access_point_requests(model, stack)
+    results = list_mode_results(requests)
+    results[0], results[2] = results[2], results[0]
+    # Each result belongs to the request at its position, whatever access point it names.
+    assert access_point_index(results, requests)["site"]["media"]["id"] == "fsap-prod-cms-uploads"
+
+
+def test_with_requests_predicted_access_points_have_no_id(model, stack):
+    requests = access_point_requests(model, stack)
+    index = access_point_index(list_mode_results(requests, ids=False), requests)
+    assert index["cms"]["data"] == {"id": None, "arn": None, "name": "prod-cms-data", "file_system": "cms", "file_system_id": "fs-1"}
+
+
+def test_with_requests_a_deleted_access_point_has_no_id(model, stack):
+    requests = access_point_requests(model, stack)[:1]
+    assert access_point_index([{"changed": True, "access_point": {}}], requests)["site"]["media"]["id"] is None
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_results_and_requests_must_pair_up(model, stack, count):
+    requests = access_point_requests(model, stack)
+    results = list_mode_results(requests * 2)[:count]
+    with pytest.raises(AnsibleFilterError, match=f"^access_point_index: {count} results for 3 requests$"):
+        access_point_index(results, requests)
+
+
+def test_the_results_are_not_changed(model, stack):
+    requests = access_point_requests(model, stack)
+    results = list_mode_results(requests)
+    before = copy.deepcopy(results)
+    access_point_index(results, requests)
+    assert results == before
+
+
+def test_an_empty_list_of_requests_is_requests_too(model, stack):
+    # No volume at all: one run with no entries, nothing to index; results without requests do not pair up.
+    assert access_point_index([], []) == {}
+    results = list_mode_results(access_point_requests(model, stack))[:1]
+    with pytest.raises(AnsibleFilterError, match="1 results for 0 requests"):
+        access_point_index(results, [])

@@ -5,6 +5,7 @@ import copy
 
 import botocore.waiter
 import pytest
+import yaml
 
 from ansible_collections.quoin.fargate.plugins.modules import efs_access_point as module_under_test
 from ansible_collections.quoin.fargate.plugins.modules.efs_access_point import desired_tags
@@ -553,3 +554,336 @@ class TestMain:
         assert failed
         assert "root_directory.path from /data to /x" in result["msg"]
         assert result["access_point"]["access_point_id"] == "fsap-old"
+
+
+OTHER_FS = "fs-0fedcba9876543210"
+
+
+def entry(name, file_system_id=FILE_SYSTEM_ID, **options):
+    """One element of access_points, with the POSIX user and root directory `existing` gives."""
+    return dict({"name": name, "file_system_id": file_system_id, "posix_user": POSIX, "root_directory": ROOT}, **options)
+
+
+def listed(efs):
+    """The file systems each DescribeAccessPoints call by file system asked for, in order."""
+    return [kwargs["FileSystemId"] for operation, kwargs in efs.calls if operation == "describe_access_points" and "FileSystemId" in kwargs]
+
+
+class TestList:
+    AWS = TestMain.AWS
+
+    def args(self, *entries, **args):
+        return dict(self.AWS, access_points=list(entries), **args)
+
+    def test_one_run_ensures_every_entry_listing_each_file_system_once(self, run_module):
+        efs = FakeEFS(existing("fsap-kept", name="kept"), file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        entries = [entry("new"), entry("kept"), entry("elsewhere", OTHER_FS), entry("also-new")]
+        failed, result = run_module(efs, self.args(*entries))
+        assert not failed, result
+        assert listed(efs) == [FILE_SYSTEM_ID, OTHER_FS]
+        assert [(op, kwargs["FileSystemId"], kwargs["Tags"]) for op, kwargs in efs.writes] == [
+            ("create_access_point", FILE_SYSTEM_ID, [{"Key": "Name", "Value": "new"}]),
+            ("create_access_point", OTHER_FS, [{"Key": "Name", "Value": "elsewhere"}]),
+            ("create_access_point", FILE_SYSTEM_ID, [{"Key": "Name", "Value": "also-new"}]),
+        ]
+        assert result["changed"] is True
+        assert [item["changed"] for item in result["access_points"]] == [True, False, True, True]
+        assert [item["access_point"]["name"] for item in result["access_points"]] == ["new", "kept", "elsewhere", "also-new"]
+        assert result["access_points"][1]["access_point"]["access_point_id"] == "fsap-kept"
+        created = {item["access_point"]["access_point_id"] for i, item in enumerate(result["access_points"]) if i != 1}
+        assert created == set(efs.access_points) - {"fsap-kept"}
+        assert result["others"] == []
+
+    def test_a_rerun_lists_and_writes_nothing_more(self, run_module):
+        efs = FakeEFS(file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        args = self.args(entry("a"), entry("b", OTHER_FS, tags={"team": "web"}))
+        _, first = run_module(efs, args)
+        calls = len(efs.calls)
+        failed, second = run_module(efs, args)
+        assert not failed, second
+        assert second["changed"] is False
+        assert efs.calls[calls:] == [
+            ("describe_access_points", {"FileSystemId": FILE_SYSTEM_ID}),
+            ("describe_access_points", {"FileSystemId": OTHER_FS}),
+        ]
+        assert [item["access_point"] for item in second["access_points"]] == [item["access_point"] for item in first["access_points"]]
+
+    def test_each_element_is_what_the_singular_mode_returns(self, run_module):
+        start = [existing("fsap-kept", name="kept"), existing("fsap-tagged", name="tagged", tags={"team": "web"}), existing("fsap-gone", name="gone")]
+        entries = [
+            entry("kept"),
+            entry("tagged", tags={"team": "cms"}, purge_tags=False),
+            entry("new", tags={"team": "web"}),
+            {"name": "gone", "file_system_id": FILE_SYSTEM_ID, "state": "absent"},
+        ]
+        _, listed_result = run_module(FakeEFS(*start), self.args(*entries))
+        assert [item["changed"] for item in listed_result["access_points"]] == [False, True, True, True]
+        for options, element in zip(entries, listed_result["access_points"]):
+            _, alone = run_module(FakeEFS(*start), dict(self.AWS, **options))
+            assert element == {"changed": alone["changed"], "access_point": alone["access_point"]}, options["name"]
+        assert listed_result["access_points"][1]["access_point"]["tags"] == {"Name": "tagged", "team": "cms"}
+        assert listed_result["access_points"][3] == {"changed": True, "access_point": {}}
+
+    def test_a_replaced_access_point_is_named_in_its_element(self, run_module):
+        efs = FakeEFS(existing("fsap-old", name="moved"), existing("fsap-kept", name="kept"))
+        entries = [entry("moved", root_directory=dict(ROOT, path="/other"), replace=True), entry("kept")]
+        failed, result = run_module(efs, self.args(*entries))
+        assert not failed, result
+        moved, kept = result["access_points"]
+        assert moved["replaced_access_point_id"] == "fsap-old"
+        assert moved["access_point"]["root_directory"]["path"] == "/other"
+        assert "replaced_access_point_id" not in kept
+        assert [op for op, _ in efs.writes] == ["create_access_point", "delete_access_point"]
+        assert sorted(efs.access_points) == sorted([moved["access_point"]["access_point_id"], "fsap-kept"])
+        # The old one is not an access point that no entry names.
+        assert result["others"] == []
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_an_entry_that_cannot_be_done_refuses_every_entry_before_any_write(self, run_module, check_mode):
+        efs = FakeEFS(
+            existing("fsap-tagged", name="tagged"),
+            existing("fsap-moved", name="moved"),
+            existing("fsap-user", name="user"),
+            existing("fsap-b", name="twice"),
+            existing("fsap-a", name="twice"),
+        )
+        entries = [
+            entry("new"),
+            entry("tagged", tags={"team": "web"}),
+            entry("moved", root_directory=dict(ROOT, path="/other")),
+            entry("user", posix_user=dict(POSIX, uid=7)),
+            entry("twice"),
+        ]
+        failed, result = run_module(efs, self.args(*entries, _ansible_check_mode=check_mode))
+        assert failed
+        assert efs.writes == []
+        assert listed(efs) == [FILE_SYSTEM_ID]
+        msg = result["msg"]
+        assert msg.startswith(
+            "nothing was changed: access_points[2] (moved): access point moved (fsap-moved) cannot change "
+            "root_directory.path from /data to /other: "
+        )
+        assert "; access_points[3] (user): access point user (fsap-user) cannot change posix_user.uid from 1000 to 7: " in msg
+        assert msg.endswith(f"; access_points[4] (twice): 2 access points are named twice in {FILE_SYSTEM_ID} (fsap-a, fsap-b): "
+                            "give access_point_id, or delete the extra ones")
+        assert "access_points[0]" not in msg and "access_points[1]" not in msg
+        assert (result["changed"], result["access_points"], result["others"]) == (False, [], [])
+
+    def test_an_entry_that_replaces_is_not_refused(self, run_module):
+        efs = FakeEFS(existing("fsap-moved", name="moved"))
+        failed, result = run_module(efs, self.args(entry("moved", root_directory=dict(ROOT, path="/other"), replace=True),
+                                                   _ansible_check_mode=True))
+        assert not failed, result
+        assert result["access_points"][0]["replaced_access_point_id"] == "fsap-moved"
+        assert efs.writes == []
+
+    @pytest.mark.parametrize(
+        "entries, message",
+        [
+            ([entry("a"), entry("b"), entry("a")], f"access_points names an access point more than once: a in {FILE_SYSTEM_ID}"),
+            (
+                [entry("a"), entry("b", root_directory={"path": "relative"})],
+                "access_points[1] (b): root_directory.path: 'relative' must be an absolute path of at most 100 characters",
+            ),
+            ([entry("a", posix_user={"uid": -1, "gid": 0})], "access_points[0] (a): posix_user.uid: -1 is out of range"),
+            ([{"name": "a"}], "missing required arguments: file_system_id found in access_points"),
+            ([{"file_system_id": FILE_SYSTEM_ID}], "missing required arguments: name found in access_points"),
+        ],
+    )
+    def test_invalid_entries_fail_before_any_call(self, run_module, entries, message):
+        efs = FakeEFS(existing())
+        failed, result = run_module(efs, self.args(*entries))
+        assert failed
+        assert message in result["msg"]
+        assert efs.calls == []
+
+    def test_the_same_name_on_two_file_systems_is_two_access_points(self, run_module):
+        efs = FakeEFS(file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        failed, result = run_module(efs, self.args(entry("a"), entry("a", OTHER_FS)))
+        assert not failed, result
+        assert [kwargs["FileSystemId"] for _, kwargs in efs.writes] == [FILE_SYSTEM_ID, OTHER_FS]
+
+    @pytest.mark.parametrize("option", [{"name": "a", "file_system_id": FILE_SYSTEM_ID}, {"purge_tags": False}, {"tags": {}},
+                                        {"replace": True}, {"access_point_id": "fsap-1"}, {"state": "absent"}])
+    def test_per_access_point_options_belong_in_the_entries(self, run_module, option):
+        efs = FakeEFS()
+        failed, result = run_module(efs, self.args(entry("a"), **option))
+        assert failed
+        assert "parameters are mutually exclusive: " in result["msg"]
+        groups = [group.split("|") for group in result["msg"].split(": ", 1)[1].split(", ")]
+        assert all("access_points" in group for group in groups), result["msg"]
+        assert efs.calls == []
+
+    def test_others_are_the_access_points_no_entry_names(self, run_module):
+        efs = FakeEFS(
+            existing("fsap-kept", name="kept"),
+            existing("fsap-z", name="zz-orphan", tags={"quoin:environment": "prod"}),
+            existing("fsap-y", name="an-orphan"),
+            access_point("fsap-x"),  # no Name tag
+            existing("fsap-leaving", name="leaving", state="deleting"),
+            existing("fsap-listed", name="listed-only", file_system_id=OTHER_FS),
+            existing("fsap-unasked", name="unasked", file_system_id="fs-unasked"),
+            file_systems=[FILE_SYSTEM_ID, OTHER_FS, "fs-unasked"],
+        )
+        failed, result = run_module(efs, self.args(entry("kept"), entry("new"), list_file_systems=[OTHER_FS, FILE_SYSTEM_ID]))
+        assert not failed, result
+        # Each file system once, whether an entry or list_file_systems names it.
+        assert listed(efs) == [FILE_SYSTEM_ID, OTHER_FS]
+        assert [(ap["file_system_id"], ap["name"], ap["access_point_id"]) for ap in result["others"]] == [
+            (FILE_SYSTEM_ID, None, "fsap-x"),
+            (FILE_SYSTEM_ID, "an-orphan", "fsap-y"),
+            (FILE_SYSTEM_ID, "zz-orphan", "fsap-z"),
+            (OTHER_FS, "listed-only", "fsap-listed"),
+        ]
+        assert result["others"][2] == module_under_test.normalize_access_point(efs.access_points["fsap-z"])
+        assert result["others"][2]["tags"] == {"Name": "zz-orphan", "quoin:environment": "prod"}
+
+    def test_others_are_as_listed_before_any_change_and_leave_out_what_an_entry_deletes(self, run_module):
+        efs = FakeEFS(existing("fsap-gone", name="gone"), existing("fsap-orphan", name="orphan"))
+        entries = [{"name": "gone", "file_system_id": FILE_SYSTEM_ID, "state": "absent"}, entry("new")]
+        failed, result = run_module(efs, self.args(*entries))
+        assert not failed, result
+        assert [ap["access_point_id"] for ap in result["others"]] == ["fsap-orphan"]
+        assert "fsap-gone" not in efs.access_points
+
+    def test_list_file_systems_alone_only_lists(self, run_module):
+        efs = FakeEFS(existing("fsap-1", name="a"), file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        failed, result = run_module(efs, self.args(list_file_systems=[FILE_SYSTEM_ID, OTHER_FS]))
+        assert not failed, result
+        assert (result["changed"], result["access_points"]) == (False, [])
+        assert [ap["access_point_id"] for ap in result["others"]] == ["fsap-1"]
+        assert listed(efs) == [FILE_SYSTEM_ID, OTHER_FS]
+        assert efs.writes == []
+
+    def test_check_mode_predicts_each_entry_without_writing(self, run_module):
+        start = [existing("fsap-tagged", name="tagged"), existing("fsap-moved", name="moved"), existing("fsap-gone", name="gone")]
+        entries = [
+            entry("new", tags={"team": "web"}),
+            entry("tagged", tags={"team": "web"}),
+            entry("moved", root_directory=dict(ROOT, path="/other"), replace=True),
+            {"name": "gone", "file_system_id": FILE_SYSTEM_ID, "state": "absent"},
+        ]
+        efs = FakeEFS(*start)
+        failed, result = run_module(efs, self.args(*entries, _ansible_check_mode=True))
+        assert not failed, result
+        assert efs.writes == []
+        assert efs.operations() == ["describe_access_points"]
+        assert sorted(efs.access_points) == ["fsap-gone", "fsap-moved", "fsap-tagged"]
+        assert result["changed"] is True
+        assert [item["changed"] for item in result["access_points"]] == [True, True, True, True]
+        assert "access_point_id" not in result["access_points"][0]["access_point"]
+        assert result["access_points"][1]["access_point"]["tags"] == {"Name": "tagged", "team": "web"}
+        for options, element in zip(entries, result["access_points"]):
+            _, alone = run_module(FakeEFS(*start), dict(self.AWS, _ansible_check_mode=True, **options))
+            expected = {"changed": alone["changed"], "access_point": alone["access_point"]}
+            if "replaced_access_point_id" in alone:
+                expected["replaced_access_point_id"] = alone["replaced_access_point_id"]
+            assert element == expected, options["name"]
+
+    def test_check_mode_predicts_what_a_real_run_returns(self, run_module):
+        start = [existing("fsap-tagged", name="tagged", tags={"team": "web"})]
+        entries = [entry("new", tags={"team": "web"}), entry("tagged", tags={"owner": "ops"}, purge_tags=False)]
+        _, prediction = run_module(FakeEFS(*start), self.args(*entries, _ansible_check_mode=True))
+        _, done = run_module(FakeEFS(*start), self.args(*entries))
+        ids = ("access_point_id", "access_point_arn", "owner_id")
+        assert [item["changed"] for item in prediction["access_points"]] == [item["changed"] for item in done["access_points"]]
+        assert prediction["access_points"][0]["access_point"] == {
+            k: v for k, v in done["access_points"][0]["access_point"].items() if k not in ids
+        }
+        assert prediction["access_points"][1] == done["access_points"][1]
+
+    def test_the_diff_is_keyed_by_file_system_and_name(self, run_module):
+        efs = FakeEFS(existing("fsap-tagged", name="tagged"), existing("fsap-gone", name="gone"), existing("fsap-kept", name="kept"),
+                      file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        entries = [
+            entry("tagged", tags={"team": "web"}),
+            entry("new", OTHER_FS),
+            {"name": "gone", "file_system_id": FILE_SYSTEM_ID, "state": "absent"},
+            entry("kept"),
+        ]
+        failed, result = run_module(efs, self.args(*entries, _ansible_diff=True))
+        assert not failed, result
+        before, after = result["diff"]["before"], result["diff"]["after"]
+        keys = [f"{FILE_SYSTEM_ID}/tagged", f"{OTHER_FS}/new", f"{FILE_SYSTEM_ID}/gone", f"{FILE_SYSTEM_ID}/kept"]
+        assert sorted(before) == sorted(after) == sorted(keys)
+        assert (before[keys[0]]["tags"], after[keys[0]]["tags"]) == ({"Name": "tagged"}, {"Name": "tagged", "team": "web"})
+        assert before[keys[1]] == {} and after[keys[1]] == result["access_points"][1]["access_point"]
+        assert before[keys[2]]["access_point_id"] == "fsap-gone" and after[keys[2]] == {}
+        assert before[keys[3]] == after[keys[3]]
+
+    def test_no_diff_unless_asked(self, run_module):
+        _, result = run_module(FakeEFS(), self.args(entry("new")))
+        assert "diff" not in result
+
+    def test_an_aws_error_part_way_names_the_entry_and_what_was_done(self, run_module):
+        efs = FakeEFS(existing("fsap-kept", name="kept"), existing("fsap-tagged", name="tagged"), existing("fsap-orphan", name="orphan"),
+                      existing("fsap-another", name="another-orphan"), errors={"tag_resource": "AccessDeniedException"})
+        entries = [entry("new"), entry("kept"), entry("tagged", tags={"team": "web"}), entry("later")]
+        failed, result = run_module(efs, self.args(*entries))
+        assert failed
+        assert result["msg"].startswith("access_points[2] (tagged): Failed to tag resource (already done: access_points[0] (new)): ")
+        assert result["error"]["code"] == "AccessDeniedException"
+        assert result["changed"] is True
+        # What was done before the entry that failed; nothing after it.
+        assert [(item["changed"], item["access_point"]["name"]) for item in result["access_points"]] == [(True, "new"), (False, "kept")]
+        assert [op for op, _ in efs.writes] == ["create_access_point", "tag_resource"]
+        # Sorted as in a run that succeeds.
+        assert [ap["access_point_id"] for ap in result["others"]] == ["fsap-another", "fsap-orphan"]
+
+    def test_an_aws_error_on_the_first_write_says_nothing_was_done(self, run_module):
+        efs = FakeEFS(errors={"create_access_point": "AccessPointLimitExceeded"})
+        failed, result = run_module(efs, self.args(entry("new"), entry("next")))
+        assert failed
+        assert result["msg"].startswith("access_points[0] (new): Failed to create access point (already done: nothing): ")
+        assert (result["changed"], result["access_points"]) == (False, [])
+        assert [op for op, _ in efs.writes] == ["create_access_point"]
+
+    def test_a_failed_listing_fails_before_any_write(self, run_module):
+        efs = FakeEFS(errors={"describe_access_points": "AccessDeniedException"})
+        failed, result = run_module(efs, self.args(entry("new")))
+        assert failed
+        assert result["msg"].startswith("Failed to describe access points")
+        assert result["error"]["code"] == "AccessDeniedException"
+        assert efs.writes == []
+
+    def test_wait_and_wait_timeout_apply_to_every_entry(self, run_module):
+        efs = FakeEFS(new_state="creating")
+        failed, result = run_module(efs, self.args(entry("a"), entry("b"), wait=False))
+        assert not failed, result
+        assert efs.operations() == ["describe_access_points", "create_access_point", "create_access_point"]
+        assert [item["access_point"]["life_cycle_state"] for item in result["access_points"]] == ["creating", "creating"]
+        failed, result = run_module(FakeEFS(new_state="creating"), self.args(entry("a"), wait_timeout=1))
+        assert failed
+        assert result["msg"].startswith("access_points[0] (a): Timeout")
+
+
+class TestSingularContract:
+    """The single access point's result is what it was before the list mode: no access_points, no others."""
+
+    AWS = TestMain.AWS
+
+    def test_the_result_keys(self, run_module):
+        efs = FakeEFS(existing())
+        args = dict(self.AWS, name="cms-data", file_system_id=FILE_SYSTEM_ID)
+        _, result = run_module(efs, args)
+        assert sorted(result) == ["access_point", "changed", "failed"]
+        _, result = run_module(efs, dict(args, root_directory=dict(ROOT, path="/other"), replace=True, _ansible_diff=True))
+        assert sorted(result) == ["access_point", "changed", "diff", "failed", "replaced_access_point_id"]
+        _, result = run_module(efs, dict(args, state="absent"))
+        assert (sorted(result), result["access_point"]) == (["access_point", "changed", "failed"], {})
+
+    def test_the_file_system_is_listed_once_and_nothing_else(self, run_module):
+        efs = FakeEFS(existing(), existing("fsap-other", file_system_id=OTHER_FS), file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        run_module(efs, dict(self.AWS, name="cms-data", file_system_id=FILE_SYSTEM_ID))
+        assert efs.calls == [("describe_access_points", {"FileSystemId": FILE_SYSTEM_ID})]
+
+
+class TestExamples:
+    def test_every_example_is_accepted_in_check_mode(self, run_module):
+        tasks = [task for task in yaml.safe_load(module_under_test.EXAMPLES) if "quoin.fargate.efs_access_point" in task]
+        assert len(tasks) == 4
+        for task in tasks:
+            efs = FakeEFS()
+            failed, result = run_module(efs, dict(TestMain.AWS, _ansible_check_mode=True, **task["quoin.fargate.efs_access_point"]))
+            assert not failed, (task["name"], result["msg"])
+            assert efs.writes == []
