@@ -9,10 +9,6 @@ import yaml
 
 from .test_deploy import REPO
 
-# Each case empties the emulator first: the cases spread over the parallel workers.
-INDEPENDENT_TESTS = True
-
-
 SECRET = "hunter2-s3cr3t-value"
 WEBHOOK_TOKEN = "xoxb-s3cr3t-webhook-t0ken"
 

@@ -13,10 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# Each target creates and removes its own prerequisites: the targets spread over the parallel workers.
-INDEPENDENT_TESTS = True
-
-
 TARGETS = Path(__file__).resolve().parent / "targets"
 RUN_TARGET = TARGETS / "run_target.yml"
 SKIP_ALIASES = ("disabled", "unsupported")

@@ -5,4 +5,4 @@
 # QUOIN_INTEGRATION_MARK selects by marker (tests/run.sh quick sets it). The slowest tests are listed.
 set -euo pipefail
 workers=${QUOIN_TEST_WORKERS:-$(nproc)}
-python -m pytest -q -n "$workers" --dist loadgroup --durations=20 ${QUOIN_INTEGRATION_MARK:+-m "$QUOIN_INTEGRATION_MARK"} tests/integration
+python -m pytest -q -n "$workers" --durations=20 ${QUOIN_INTEGRATION_MARK:+-m "$QUOIN_INTEGRATION_MARK"} tests/integration
