@@ -192,17 +192,12 @@ def server_pid(endpoint: str) -> int | None:
         return None
 
 
-def wait_until_answering(process: subprocess.Popen, endpoint: str, timeout: float, log_path: Path) -> bool:
-    """True once this process's emulator answers (not another one that took the port first)."""
+def wait_until_answering(process: subprocess.Popen, endpoint: str, timeout: float) -> bool:
+    """True once this process's emulator answers (not another one that took the port first); False
+    when it exited or the time ran out (it is then still running)."""
     deadline = time.monotonic() + timeout
     while server_pid(endpoint) != process.pid:
-        if process.poll() is not None:
-            print(f"the emulator exited with code {process.returncode}; see {log_path}", file=sys.stderr)
-            return False
-        if time.monotonic() > deadline:
-            process.terminate()
-            process.wait()
-            print(f"the emulator did not answer within {timeout}s; see {log_path}", file=sys.stderr)
+        if process.poll() is not None or time.monotonic() > deadline:
             return False
         time.sleep(0.2)
     return True
@@ -230,9 +225,15 @@ def start(args) -> int:
     for attempt in range(3):
         endpoint = f"http://{host}:{port}"
         process = launch(host, port, log_path)
-        if wait_until_answering(process, endpoint, args.timeout, log_path):
+        if wait_until_answering(process, endpoint, args.timeout):
             break
-        if args.port or attempt == 2 or process.returncode is None:
+        if process.poll() is None:
+            process.terminate()
+            process.wait()
+            print(f"the emulator did not answer within {args.timeout}s; see {log_path}", file=sys.stderr)
+            return 1
+        print(f"the emulator exited with code {process.returncode}; see {log_path}", file=sys.stderr)
+        if args.port or attempt == 2:
             return 1
         port = free_port(host)
     state = {"endpoint": endpoint, "pid": process.pid, "region": REGION, "log": str(log_path)}

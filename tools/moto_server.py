@@ -658,7 +658,7 @@ def _restore_state(name):
         # moto's own reset first: it releases what the live state holds (S3's buffers and bucket names).
         BackendDict.reset()
         reset_model_data()
-        saved = copy.deepcopy(_SNAPSHOTS[name], _keep_containers({id(b): b for b, _, _ in _SNAPSHOTS[name]}))
+        saved = copy.deepcopy(_SNAPSHOTS[name], {id(backends): backends for backends, _, _ in _SNAPSHOTS[name]})
         for backends, accounts, attributes in saved:
             vars(backends).update(attributes)
             for account, regions in accounts.items():

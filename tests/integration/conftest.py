@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -32,13 +31,11 @@ class Run:
 
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory):
-    """An emulator of this pytest process's own: its own state directory and a free port, so that parallel
-    workers (pytest-xdist) never share one, and a developer's running local AWS is left alone."""
+    """An emulator of this pytest process's own: its own state directory and a free port (the launcher
+    picks another when two workers race for one), so that parallel workers (pytest-xdist) never share
+    one, and a developer's running local AWS is left alone."""
     os.environ["QUOIN_LOCAL_AWS_DIR"] = str(tmp_path_factory.mktemp("local-aws"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run(LAUNCHER + ["start", "--port", str(port)], check=True, capture_output=True)
+    subprocess.run(LAUNCHER + ["start"], check=True, capture_output=True)
     for line in subprocess.run(LAUNCHER + ["env"], check=True, capture_output=True, text=True).stdout.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         if name in ("AWS_ENDPOINT_URL", "AWS_REGION"):
