@@ -7,7 +7,7 @@ local:        ## set up, start the local AWS, deploy site.yml to it, print what 
 test:         ## the whole test suite (set-up, a private local AWS, every stage)
 	tests/run.sh
 
-bench:        ## the benchmark: time, memory and AWS calls for 3, 10 and 30 services (bench/results.md)
+bench:        ## the benchmark: time, memory and AWS calls for 3, 10, 30 and 50 services (bench/results.md)
 	tools/setup.sh requirements-local.txt
 	.venv/bin/python bench/run.py $(BENCH_ARGS)
 

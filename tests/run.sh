@@ -20,8 +20,9 @@ export ANSIBLE_CONFIG="$root/ansible.cfg"
 all=(lint sanity unit cfn-lint checkov molecule integration)
 case "${1:-}" in
   "")
-    # Lanes share no output: cfn-lint and checkov render the templates into one directory.
-    lanes=("cfn-lint checkov molecule" "lint unit sanity")
+    # Lanes share no output: cfn-lint and checkov render the templates into one directory. Each lane
+    # takes about as long as the other (measured on 2 CPUs), so integration starts as early as it can.
+    lanes=("cfn-lint checkov molecule unit" "lint sanity")
     last=(integration) ;;
   quick)
     export QUOIN_INTEGRATION_MARK=quick
