@@ -9,11 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import ansible_mitogen
 import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = [sys.executable, str(REPO / "tools" / "local_aws.py")]
+# The fast path (docs/performance.md), switched on the way a user does it.
+FAST_PATH = {
+    "ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"),
+    "ANSIBLE_STRATEGY": "mitogen_linear",
+}
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 

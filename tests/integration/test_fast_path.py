@@ -7,22 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ansible_mitogen
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("site", "cms", "proxy")
+from .conftest import FAST_PATH, REPO
 
-STRATEGY = {
-    "ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"),
-    "ANSIBLE_STRATEGY": "mitogen_linear",
-}
+SERVICES = ("site", "cms", "proxy")
 
 
 @pytest.fixture(scope="module")
 def fast_playbook(playbook):
     """The conftest's playbook, with the mitogen strategy switched on."""
-    return lambda *args: playbook(*args, env=STRATEGY)
+    return lambda *args: playbook(*args, env=FAST_PATH)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +34,7 @@ def deployed(reset_aws, fast_playbook):
 
 
 def test_the_environment_switches_the_strategy_on(local_aws):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), **STRATEGY)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), **FAST_PATH)
     dump = subprocess.run(
         [str(Path(sys.executable).with_name("ansible-config")), "dump", "--only-changed"],
         cwd=REPO, env=env, capture_output=True, text=True, check=True,

@@ -5,6 +5,11 @@ A target's `aliases` file names what it needs with `prerequisite/<kind>` lines; 
 created here through boto3 before the run, handed to the target as extra vars, checked afterwards for
 anything the target left behind, and removed. `disabled` or `unsupported` skips a target, as in
 ansible-test. A new target needs only its directory, plus a kind here if it needs something new.
+
+The targets test what each module does, which does not depend on the strategy: they run on the fast path
+(mitogen keeps one interpreter, so about half the time), which also tests every module on it. What the
+default strategy adds, the AnsiballZ payload each module is shipped in, is checked for every module by
+test_every_module_starts_under_the_default_strategy; the playbooks' tests run on the default strategy.
 """
 
 import json
@@ -12,6 +17,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from .conftest import FAST_PATH, REPO
 
 TARGETS = Path(__file__).resolve().parent / "targets"
 RUN_TARGET = TARGETS / "run_target.yml"
@@ -363,7 +370,7 @@ def test_target(target, aws, playbook):
     try:
         for prerequisite in prerequisites:
             extra_vars.update(prerequisite.create())
-        run = playbook(str(RUN_TARGET), "-i", "localhost,", "-e", json.dumps(extra_vars))
+        run = playbook(str(RUN_TARGET), "-i", "localhost,", "-e", json.dumps(extra_vars), env=FAST_PATH)
         assert run.returncode == 0, run.output[-6000:]
         # A target that ran nothing (an empty tasks file, a wrong include) must not pass.
         assert f"TASK [{target} : " in run.output, run.output[-3000:]
@@ -373,3 +380,37 @@ def test_target(target, aws, playbook):
     finally:
         for prerequisite in reversed(prerequisites):
             prerequisite.destroy()
+
+
+# How AnsibleModule's argument check begins its refusals (ansible.module_utils.errors).
+ARGUMENT_CHECK = ("Unsupported parameters for ", "missing required arguments: ", "one of the following is required: ",
+                  "parameters are mutually exclusive: ", "parameters are required together: ")
+
+
+def test_every_module_starts_under_the_default_strategy(playbook, tmp_path):
+    """Each module, packed by the default strategy, imports everything it needs from module_utils and
+    reaches its argument check: the arguments are refused through the module's own failure (an unknown option,
+    or a required one missing), not by a traceback from the payload."""
+    modules = sorted(path.stem for path in (REPO / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
+    tasks = [
+        {"name": f"start {module}", f"quoin.fargate.{module}": {"quoin_no_such_option": 1},
+         "register": f"started_{module}", "ignore_errors": True}
+        for module in modules
+    ]
+    messages = tmp_path / "messages.json"
+    tasks.append({"name": "write what each module said", "ansible.builtin.copy": {
+        "dest": str(messages),
+        "content": "{{ {" + ", ".join(f"'{m}': started_{m}" for m in modules) + "} | to_json }}",
+    }})
+    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False,
+             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}]
+    path = tmp_path / "start_modules.yml"
+    path.write_text(json.dumps(play))
+    run = playbook(str(path), "-i", "localhost,", env={"ANSIBLE_STRATEGY": "linear"})
+    assert run.returncode == 0, run.output[-6000:]
+    said = json.loads(messages.read_text())
+    assert sorted(said) == modules
+    for module, result in said.items():
+        assert result["failed"], f"{module} accepted an unknown option: {result}"
+        assert "module_stderr" not in result, f"{module} did not start: {result}"
+        assert result["msg"].startswith(ARGUMENT_CHECK), f"{module}: {result['msg']}"
