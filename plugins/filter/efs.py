@@ -75,13 +75,19 @@ def access_point_index(results, requests=None):
     return index
 
 
-def file_system_policy(file_system, model, stack, access_points):
+def file_system_policy(file_system, model, stack, access_points=None):
     """The policy for one file system: TLS only, no root access, and mount (and write, where a volume is
     not read-only) only by each service's task role through that service's own access points; the backup
-    task may read and the restore task write through the backed-up volumes' access points."""
+    task may read and the restore task write through the backed-up volumes' access points.
+
+    Without `access_points`, each access point is named ({"access_point_arn": name}) for efs_access_point's
+    file_system_policies to put its ARN in, in the run that also creates it."""
     arn = stack["file_systems"][file_system]["arn"]
+    names = {(s["name"], v["name"]): v["access_point_name"] for s in model["services"] for v in s["volumes"]}
 
     def ap_arn(service, volume):
+        if access_points is None:
+            return {"access_point_arn": names[(service, volume["name"])]}
         access_point = access_points[service][volume["name"]]
         return access_point["arn"] or f"(new access point {access_point['name']})"
 

@@ -22,6 +22,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -110,6 +111,46 @@ def put_file_system_policy(client, file_system_id, policy, bypass_lockout_check=
 def delete_file_system_policy(client, file_system_id):
     client.delete_file_system_policy(FileSystemId=file_system_id)
     return True
+
+
+def ensure_file_system_policy(client, file_system_id, desired, bypass_lockout_check, check_mode):
+    """Put `desired` (a dict) unless the current policy is the same policy (statement order does not
+    count): changed, and the policy before and after (predicted in check mode)."""
+    current = describe_file_system_policy(client, file_system_id)
+    changed = current is None or compare_policies(current, desired)
+    after = desired
+    if changed and not check_mode:
+        put_file_system_policy(client, file_system_id, desired, bypass_lockout_check)
+        after = describe_file_system_policy(client, file_system_id)
+    return dict(changed=changed, before=current, after=after)
+
+
+# In a policy given with access points (efs_access_point's file_system_policies), where an access point's
+# ARN goes, {"access_point_arn": NAME} names one of the run's access points: it may not exist yet.
+ACCESS_POINT_REFERENCE = "access_point_arn"
+
+
+def _is_reference(value):
+    return isinstance(value, dict) and list(value) == [ACCESS_POINT_REFERENCE]
+
+
+def access_point_references(policy):
+    """The access point names a policy refers to, in the order they appear."""
+    if _is_reference(policy):
+        return [policy[ACCESS_POINT_REFERENCE]]
+    values = policy.values() if isinstance(policy, dict) else policy if isinstance(policy, list) else []
+    return [name for value in values for name in access_point_references(value)]
+
+
+def resolve_access_point_references(policy, arns):
+    """The policy with each reference replaced by arns[name]."""
+    if _is_reference(policy):
+        return arns[policy[ACCESS_POINT_REFERENCE]]
+    if isinstance(policy, dict):
+        return {key: resolve_access_point_references(value, arns) for key, value in policy.items()}
+    if isinstance(policy, list):
+        return [resolve_access_point_references(value, arns) for value in policy]
+    return policy
 
 
 class EFSWaiterFactory(BaseWaiterFactory):

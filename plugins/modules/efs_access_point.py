@@ -130,6 +130,31 @@ options:
         type: bool
         default: true
       replace: *replace
+  file_system_policies:
+    description:
+      - With O(access_points), the file system policy of each file system listed, applied after the access
+        points, as M(quoin.fargate.efs_file_system_policy) does for one (compared as a policy: statement order
+        does not count).
+      - Where an access point's ARN goes, C({"access_point_arn": NAME}) names the entry of O(access_points)
+        called NAME on the same file system, so that a policy can admit access points this run creates or
+        replaces. Every such name, and every file system listed once, is checked before any write.
+      - In check mode, an access point that does not exist yet stands in the predicted policy as
+        C((new access point NAME)).
+    type: list
+    elements: dict
+    suboptions:
+      file_system_id:
+        description: The file system (C(fs-...)).
+        type: str
+        required: true
+      policy:
+        description: The policy document, as a dict or a JSON string.
+        type: json
+        required: true
+      bypass_policy_lockout_safety_check:
+        description: Let EFS accept a policy that would lock the caller out of the file system.
+        type: bool
+        default: false
   list_file_systems:
     description:
       - With O(access_points), more file systems whose access points RV(others) lists, although no entry
@@ -215,6 +240,29 @@ EXAMPLES = r"""
           creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
         purge_tags: false
   register: ensured
+
+- name: The same, and let the CMS's task role mount the file system only through them
+  quoin.fargate.efs_access_point:
+    access_points:
+      - file_system_id: fs-0123456789abcdef0
+        name: prod-cms-data
+        posix_user: {uid: 1000, gid: 1000}
+        root_directory:
+          path: /cms/data
+          creation_info: {owner_uid: 1000, owner_gid: 1000, permissions: "0750"}
+    file_system_policies:
+      - file_system_id: fs-0123456789abcdef0
+        policy:
+          Version: "2012-10-17"
+          Statement:
+            - Sid: CmsMountsThroughItsAccessPoint
+              Effect: Allow
+              Principal: {AWS: arn:aws:iam::123456789012:role/prod-cms-task}
+              Action: [elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite]
+              Resource: arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-0123456789abcdef0
+              Condition:
+                ArnEquals:
+                  elasticfilesystem:AccessPointArn: [{access_point_arn: prod-cms-data}]
 """
 
 RETURN = r"""
@@ -278,19 +326,32 @@ others:
   returned: when O(access_points) is given
   type: list
   elements: dict
+file_system_policies:
+  description:
+    - With O(file_system_policies), one element per entry, in the order given, each with C(file_system_id),
+      C(changed) and C(policy), the policy after the change (predicted in check mode) with the access points'
+      ARNs in place of their names.
+  returned: when O(access_points) is given
+  type: list
+  elements: dict
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+import json
+
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import AnsibleEFSError
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import access_point_references
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import access_point_request
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import create_access_point
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import delete_access_point
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import describe_access_points
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import ensure_file_system_policy
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import fixed_differences
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import normalize_access_point
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import resolve_access_point_references
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import tag_resource
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import untag_resource
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import validate_access_point_params
@@ -441,14 +502,75 @@ class AccessPointItem:
         raise ItemRefused(f"{self.label}: {msg}")
 
 
+def policy_requests(module, items):
+    """file_system_policies with each policy parsed, and every problem with them (before any write)."""
+    present = {(i.params["file_system_id"], i.params["name"]) for i in items if i.params["state"] == "present"}
+    requests, problems, listed = [], [], []
+    for index, entry in enumerate(module.params["file_system_policies"] or []):
+        label = f"file_system_policies[{index}] ({entry['file_system_id']})"
+        try:
+            policy = json.loads(entry["policy"])
+        except ValueError as e:
+            problems.append(f"{label}: the policy is not JSON: {e}")
+            continue
+        if not isinstance(policy, dict):
+            problems.append(f"{label}: the policy is not a JSON object")
+            continue
+        if entry["file_system_id"] in listed:
+            problems.append(f"{label}: {entry['file_system_id']} has a policy earlier in the list")
+        listed.append(entry["file_system_id"])
+        unknown = [name for name in access_point_references(policy) if (entry["file_system_id"], name) not in present]
+        if unknown:
+            problems.append(
+                f"{label}: the policy names access points that no present entry of access_points has on this file "
+                "system: " + ", ".join(sorted(set(unknown)))
+            )
+        requests.append(dict(entry, policy=policy, label=label))
+    return requests, problems
+
+
+def ensure_policies(client, module, requests, results):
+    """Each policy with the run's access points' ARNs in place of their names; the access points are done."""
+    arns = {
+        (result["access_point"]["file_system_id"], result["access_point"]["name"]):
+            result["access_point"].get("access_point_arn") or f"(new access point {result['access_point']['name']})"
+        for result in results
+        if result["access_point"]
+    }
+    done = []
+    for request in requests:
+        names = {name: arn for (fs, name), arn in arns.items() if fs == request["file_system_id"]}
+        try:
+            ensured = ensure_file_system_policy(
+                client, request["file_system_id"], resolve_access_point_references(request["policy"], names),
+                request["bypass_policy_lockout_safety_check"], module.check_mode,
+            )
+        except AnsibleEFSError as e:
+            e.message = f"{request['label']}: {e.message} (access points done; policies already done: " + (
+                ", ".join(d["file_system_id"] for d in done if d["changed"]) or "none") + ")"
+            e.partial = done
+            raise
+        done.append(dict(file_system_id=request["file_system_id"], changed=ensured["changed"], policy=ensured["after"],
+                         before=ensured["before"]))
+    return done
+
+
+def reported(policies):
+    """The policies as RV(file_system_policies) returns them (the policy before is for the diff)."""
+    return [{key: value for key, value in policy.items() if key != "before"} for policy in policies]
+
+
 def ensure_access_points(client, module):
-    """Every entry found first (each file system listed once) and checked, then the writes in order."""
+    """Every entry found first (each file system listed once) and checked, then the writes in order:
+    the access points, then the file system policies."""
     items = [AccessPointItem(module, index, options) for index, options in enumerate(module.params["access_points"])]
     keys = [(item.params["file_system_id"], item.params["name"]) for item in items]
     repeated = sorted({f"{name} in {fs}" for fs, name in keys if keys.count((fs, name)) > 1})
     if repeated:
         module.fail_json(msg="access_points names an access point more than once: " + ", ".join(repeated))
     problems = [f"{item.label}: {problem}" for item in items for problem in validate_access_point_params(item.params)]
+    policies, policy_problems = policy_requests(module, items)
+    problems += policy_problems
     if problems:
         module.fail_json(msg="; ".join(problems))
 
@@ -473,7 +595,8 @@ def ensure_access_points(client, module):
             existing = None
         found.append(existing)
     if refused:
-        module.fail_json(msg="nothing was changed: " + "; ".join(refused), changed=False, access_points=[], others=[])
+        module.fail_json(msg="nothing was changed: " + "; ".join(refused), changed=False, access_points=[], others=[],
+                         file_system_policies=[])
 
     for file_system_id in module.params["list_file_systems"]:
         listing(file_system_id)
@@ -494,22 +617,36 @@ def ensure_access_points(client, module):
             else:
                 result["access_point"] = ensure_absent(client, item, existing, result)
         except ItemRefused as e:
-            module.fail_json(msg=str(e), changed=any(r["changed"] for r in results), access_points=results, others=others)
+            module.fail_json(msg=str(e), changed=any(r["changed"] for r in results), access_points=results, others=others,
+                             file_system_policies=[])
         except AnsibleEFSError as e:
             done = ", ".join(i.label for i, r in zip(items, results) if r["changed"]) or "nothing"
-            extra = dict(changed=any(r["changed"] for r in results), access_points=results, others=others)
-            msg = f"{item.label}: {e.message} (already done: {done})"
-            if e.exception:
-                module.fail_json_aws(e.exception, msg=msg, **extra)
-            module.fail_json(msg=msg, **extra)
+            fail_after_writes(module, e, f"{item.label}: {e.message} (already done: {done})", results, others, [])
         results.append(result)
         key = f"{item.params['file_system_id']}/{item.params['name']}"
         diffs["before"][key] = normalize_access_point(existing)
         diffs["after"][key] = result["access_point"]
-    output = dict(changed=any(r["changed"] for r in results), access_points=results, others=others)
+    try:
+        done = ensure_policies(client, module, policies, results)
+    except AnsibleEFSError as e:
+        fail_after_writes(module, e, e.message, results, others, e.partial)
+    for policy in done:
+        diffs["before"][f"{policy['file_system_id']} policy"] = policy["before"] or {}
+        diffs["after"][f"{policy['file_system_id']} policy"] = policy["policy"]
+    changed = any(r["changed"] for r in results + done)
+    output = dict(changed=changed, access_points=results, others=others, file_system_policies=reported(done))
     if module._diff:
         output["diff"] = diffs
     return output
+
+
+def fail_after_writes(module, error, msg, results, others, policies):
+    """End the run on an API error once writes may have happened, returning what was done."""
+    extra = dict(changed=any(r["changed"] for r in results + policies), access_points=results, others=others,
+                 file_system_policies=reported(policies))
+    if error.exception:
+        module.fail_json_aws(error.exception, msg=msg, **extra)
+    module.fail_json(msg=msg, **extra)
 
 
 def access_point_options(id_spec):
@@ -546,6 +683,14 @@ def main():
     argument_spec = dict(
         access_point_id=dict(type="str"),
         access_points=dict(type="list", elements="dict", options=entry_options),
+        file_system_policies=dict(
+            type="list", elements="dict",
+            options=dict(
+                file_system_id=dict(type="str", required=True),
+                policy=dict(type="json", required=True),
+                bypass_policy_lockout_safety_check=dict(type="bool", default=False),
+            ),
+        ),
         list_file_systems=dict(type="list", elements="str", default=[]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
@@ -557,7 +702,7 @@ def main():
         required_one_of=[["name", "access_point_id", "access_points"]],
         mutually_exclusive=[["name", "access_point_id", "access_points"]]
         + [["access_points", option] for option in access_point_options(id_spec)],
-        required_by={"name": "file_system_id"},
+        required_by={"name": "file_system_id", "file_system_policies": "access_points"},
     )
     client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
     if module.params["access_points"] is not None:

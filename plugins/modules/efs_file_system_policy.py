@@ -84,13 +84,12 @@ policy:
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import AnsibleEFSError
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import delete_file_system_policy
 from ansible_collections.quoin.fargate.plugins.module_utils.efs import describe_file_system_policy
-from ansible_collections.quoin.fargate.plugins.module_utils.efs import put_file_system_policy
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import ensure_file_system_policy
 
 
 def main():
@@ -110,16 +109,13 @@ def main():
     client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
 
     try:
-        current = describe_file_system_policy(client, file_system_id)
         if module.params["state"] == "present":
-            changed = current is None or compare_policies(current, desired)
-            after = desired
-            if changed and not module.check_mode:
-                put_file_system_policy(
-                    client, file_system_id, desired, module.params["bypass_policy_lockout_safety_check"]
-                )
-                after = describe_file_system_policy(client, file_system_id)
+            ensured = ensure_file_system_policy(
+                client, file_system_id, desired, module.params["bypass_policy_lockout_safety_check"], module.check_mode
+            )
+            changed, current, after = ensured["changed"], ensured["before"], ensured["after"]
         else:
+            current = describe_file_system_policy(client, file_system_id)
             changed = current is not None
             after = None
             if changed and not module.check_mode:

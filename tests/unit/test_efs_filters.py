@@ -9,6 +9,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.quoin.fargate.plugins.filter.efs import access_point_index
 from ansible_collections.quoin.fargate.plugins.filter.efs import access_point_requests
 from ansible_collections.quoin.fargate.plugins.filter.efs import file_system_policy
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import access_point_references
+from ansible_collections.quoin.fargate.plugins.module_utils.efs import resolve_access_point_references
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
 
 from .test_environment_model import VALID
@@ -128,6 +130,18 @@ def test_nothing_mounts_outside_the_access_points_or_writes_through_read_only_on
     assert read_only["Action"] == "elasticfilesystem:ClientWrite"
     assert read_only["Condition"] == {"ArnEquals": {"elasticfilesystem:AccessPointArn": [ap_arn("prod-site-media")]}}
     assert "DenyWritesThroughReadOnlyAccessPoints" not in statements(file_system_policy("cms", model, stack, access_points))
+
+
+@pytest.mark.parametrize("file_system", ["cms", "media"])
+def test_without_access_points_the_policy_names_them_for_the_module(model, stack, access_points, file_system):
+    """The efs role's one run: the policy names each access point, and once efs_access_point has put their
+    ARNs in, it is the policy the ARNs give."""
+    named = file_system_policy(file_system, model, stack)
+    names = access_point_references(named)
+    assert names and all(name.startswith("prod-") for name in names)
+    assert "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point" not in str(named)
+    resolved = resolve_access_point_references(named, {name: ap_arn(name) for name in names})
+    assert resolved == file_system_policy(file_system, model, stack, access_points)
 
 
 def test_an_unused_file_system_still_refuses_plain_nfs(model, stack, access_points):

@@ -1,4 +1,4 @@
-"""An in-memory stand-in for the boto3 EFS client: the access point calls the modules make, every call
+"""An in-memory stand-in for the boto3 EFS client: the access point and file system policy calls the modules make, every call
 recorded, errors raised the way botocore raises them (ClientError with the API's error code)."""
 
 import copy
@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 FILE_SYSTEM_ID = "fs-0123456789abcdef0"
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
-WRITES = ("create_access_point", "delete_access_point", "tag_resource", "untag_resource")
+WRITES = ("create_access_point", "delete_access_point", "tag_resource", "untag_resource", "put_file_system_policy")
 
 # botocore's waiters read the service model and event hooks from client.meta; creating a client makes
 # no network call.
@@ -75,6 +75,7 @@ class FakeEFS:
         self.file_systems = set(file_systems)
         self.new_state = new_state
         self.errors = dict(errors or {})
+        self.policies = {}  # file system ID -> policy JSON as put
         self.calls = []
         self._ids = itertools.count(1)
 
@@ -150,6 +151,21 @@ class FakeEFS:
         ap = self._get(kwargs["ResourceId"], "UntagResource")
         self._set_tags(ap, {t["Key"]: t["Value"] for t in ap["Tags"] if t["Key"] not in kwargs["TagKeys"]})
         return {}
+
+    def describe_file_system_policy(self, **kwargs):
+        self._record("describe_file_system_policy", kwargs, "DescribeFileSystemPolicy")
+        if kwargs["FileSystemId"] not in self.file_systems:
+            raise client_error("FileSystemNotFound", "DescribeFileSystemPolicy")
+        if kwargs["FileSystemId"] not in self.policies:
+            raise client_error("PolicyNotFound", "DescribeFileSystemPolicy")
+        return {"FileSystemId": kwargs["FileSystemId"], "Policy": self.policies[kwargs["FileSystemId"]]}
+
+    def put_file_system_policy(self, **kwargs):
+        self._record("put_file_system_policy", kwargs, "PutFileSystemPolicy")
+        if kwargs["FileSystemId"] not in self.file_systems:
+            raise client_error("FileSystemNotFound", "PutFileSystemPolicy")
+        self.policies[kwargs["FileSystemId"]] = kwargs["Policy"]
+        return {"FileSystemId": kwargs["FileSystemId"], "Policy": kwargs["Policy"]}
 
     @staticmethod
     def _set_tags(ap, tags):

@@ -2,6 +2,7 @@
 predicts without writing, and what it refuses."""
 
 import copy
+import json
 
 import botocore.waiter
 import pytest
@@ -857,6 +858,126 @@ class TestList:
         assert result["msg"].startswith("access_points[0] (a): Timeout")
 
 
+FS_ARN = f"arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/{FILE_SYSTEM_ID}"
+
+
+def admitting(*names, sid="MountsThroughItsAccessPoints"):
+    """A policy admitting a role through the access points named (references for the module to fill in)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:role/cms-task"},
+                "Action": "elasticfilesystem:ClientMount",
+                "Resource": FS_ARN,
+                "Condition": {"ArnEquals": {"elasticfilesystem:AccessPointArn": [{"access_point_arn": n} for n in names]}},
+            }
+        ],
+    }
+
+
+def admitted(efs, file_system_id=FILE_SYSTEM_ID):
+    """The access point ARNs the policy put on the file system admits."""
+    policy = json.loads(efs.policies[file_system_id])
+    return policy["Statement"][0]["Condition"]["ArnEquals"]["elasticfilesystem:AccessPointArn"]
+
+
+class TestFileSystemPolicies:
+    AWS = TestMain.AWS
+
+    def args(self, entries, policies, **args):
+        return dict(self.AWS, access_points=entries, file_system_policies=policies, **args)
+
+    def test_a_policy_admits_the_access_points_created_in_the_same_run(self, run_module):
+        efs = FakeEFS(existing("fsap-kept", name="kept"))
+        policies = [{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("kept", "new")}]
+        failed, result = run_module(efs, self.args([entry("kept"), entry("new")], policies))
+        assert not failed, result
+        new = result["access_points"][1]["access_point"]
+        assert [op for op, _ in efs.writes] == ["create_access_point", "put_file_system_policy"]
+        assert admitted(efs) == [existing("fsap-kept")["AccessPointArn"], new["access_point_arn"]]
+        assert result["file_system_policies"] == [
+            {"file_system_id": FILE_SYSTEM_ID, "changed": True, "policy": json.loads(efs.policies[FILE_SYSTEM_ID])}
+        ]
+        assert result["changed"] is True
+
+    def test_a_rerun_puts_nothing(self, run_module):
+        efs = FakeEFS()
+        args = self.args([entry("new")], [{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("new")}], _ansible_diff=True)
+        run_module(efs, args)
+        writes = len(efs.writes)
+        failed, second = run_module(efs, args)
+        assert not failed, second
+        assert second["changed"] is False
+        assert second["file_system_policies"][0]["changed"] is False
+        assert len(efs.writes) == writes
+        key = f"{FILE_SYSTEM_ID} policy"
+        assert second["diff"]["before"][key] == second["diff"]["after"][key]
+
+    def test_statement_order_does_not_count(self, run_module):
+        efs = FakeEFS(existing("fsap-kept", name="kept"))
+        policy = admitting("kept")
+        policy["Statement"].append(dict(policy["Statement"][0], Sid="Second"))
+        run_module(efs, self.args([entry("kept")], [{"file_system_id": FILE_SYSTEM_ID, "policy": policy}]))
+        policy["Statement"].reverse()
+        failed, result = run_module(efs, self.args([entry("kept")], [{"file_system_id": FILE_SYSTEM_ID, "policy": policy}]))
+        assert not failed, result
+        assert result["changed"] is False
+
+    def test_check_mode_predicts_with_a_stand_in_for_a_new_access_point(self, run_module):
+        efs = FakeEFS()
+        policies = [{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("new")}]
+        failed, result = run_module(efs, self.args([entry("new")], policies, _ansible_check_mode=True, _ansible_diff=True))
+        assert not failed, result
+        assert efs.writes == []
+        predicted_policy = result["file_system_policies"][0]["policy"]
+        arns = predicted_policy["Statement"][0]["Condition"]["ArnEquals"]["elasticfilesystem:AccessPointArn"]
+        assert arns == ["(new access point new)"]
+        assert result["diff"]["before"][f"{FILE_SYSTEM_ID} policy"] == {}
+        assert result["diff"]["after"][f"{FILE_SYSTEM_ID} policy"] == predicted_policy
+
+    @pytest.mark.parametrize("policies, refusal", [
+        ([{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("nobody")}], "names access points that no present entry"),
+        ([{"file_system_id": OTHER_FS, "policy": admitting("new")}], "names access points that no present entry"),
+        ([{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("new")}] * 2, "has a policy earlier in the list"),
+        ([{"file_system_id": FILE_SYSTEM_ID, "policy": "[1, 2]"}], "is not a JSON object"),
+        ([{"file_system_id": FILE_SYSTEM_ID, "policy": "{not json"}], "is not JSON"),
+    ])
+    def test_a_bad_policy_is_refused_before_any_write(self, run_module, policies, refusal):
+        efs = FakeEFS(file_systems=[FILE_SYSTEM_ID, OTHER_FS])
+        failed, result = run_module(efs, self.args([entry("new")], policies))
+        assert failed
+        assert refusal in result["msg"], result["msg"]
+        assert result["msg"].startswith("file_system_policies[")
+        assert efs.writes == []
+
+    def test_an_access_point_being_deleted_cannot_be_admitted(self, run_module):
+        efs = FakeEFS(existing("fsap-old", name="old"))
+        entries = [{"name": "old", "file_system_id": FILE_SYSTEM_ID, "state": "absent"}]
+        failed, result = run_module(efs, self.args(entries, [{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("old")}]))
+        assert failed
+        assert "no present entry of access_points has on this file system: old" in result["msg"]
+        assert efs.writes == []
+
+    def test_a_failed_put_names_what_was_done(self, run_module):
+        efs = FakeEFS(errors={"put_file_system_policy": "InvalidPolicyException"})
+        failed, result = run_module(efs, self.args([entry("new")], [{"file_system_id": FILE_SYSTEM_ID, "policy": admitting("new")}]))
+        assert failed
+        assert result["msg"].startswith(f"file_system_policies[0] ({FILE_SYSTEM_ID}): Failed to put file system policy")
+        assert "access points done; policies already done: none" in result["msg"]
+        assert result["changed"] is True
+        assert [item["changed"] for item in result["access_points"]] == [True]
+        assert list(efs.access_points) == [result["access_points"][0]["access_point"]["access_point_id"]]
+
+    def test_policies_need_access_points(self, run_module):
+        failed, result = run_module(FakeEFS(), dict(self.AWS, name="a", file_system_id=FILE_SYSTEM_ID,
+                                                    file_system_policies=[{"file_system_id": FILE_SYSTEM_ID, "policy": "{}"}]))
+        assert failed
+        assert "file_system_policies" in result["msg"] and "access_points" in result["msg"]
+
+
 class TestSingularContract:
     """The single access point's result is what it was before the list mode: no access_points, no others."""
 
@@ -881,7 +1002,7 @@ class TestSingularContract:
 class TestExamples:
     def test_every_example_is_accepted_in_check_mode(self, run_module):
         tasks = [task for task in yaml.safe_load(module_under_test.EXAMPLES) if "quoin.fargate.efs_access_point" in task]
-        assert len(tasks) == 4
+        assert len(tasks) == 5
         for task in tasks:
             efs = FakeEFS()
             failed, result = run_module(efs, dict(TestMain.AWS, _ansible_check_mode=True, **task["quoin.fargate.efs_access_point"]))
