@@ -8,8 +8,13 @@
 One small function per API call, each retried with jittered backoff and wrapped by an error handler
 (a missing resource is None on a read and False on a delete); a waiter for Cloud Map's asynchronous
 operations, which botocore does not provide; conversions to the snake_cased shape the modules return;
-the comparison of a service with the module parameters.
+the comparison of a service with the module parameters; ensure_namespace, the namespace made to match
+the parameters, which both modules call.
 """
+
+import uuid
+from typing import NamedTuple
+from typing import Optional
 
 try:
     import botocore
@@ -22,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 
 MAX_TTL = 2147483647
@@ -439,3 +445,142 @@ def service_update(current, params):
         }
     after = dict(current, description=description, dns_config=dict(current["dns_config"], dns_records=new_records))
     return change, after
+
+
+# A private DNS namespace made to match the parameters: the namespace module's state=present, and the
+# service module's option namespace.
+
+NAMESPACE_TYPE = "DNS_PRIVATE"
+
+
+class NamespaceOutcome(NamedTuple):
+    """What ensure_namespace did: whether it changed the namespace (would, in check mode); the namespace
+    after (predicted in check mode); the diff's before and after; the operation not waited for, or None."""
+
+    changed: bool
+    namespace: dict
+    diff: dict
+    operation_id: Optional[str] = None
+
+
+def _in_vpc(route53, namespace, vpc):
+    """Whether the namespace's hosted zone is associated with the VPC. A zone that lists no VPC (AWS
+    always lists one; some emulators none) or cannot be read does not rule the namespace out."""
+    hosted_zone_id = ((namespace.get("Properties") or {}).get("DnsProperties") or {}).get("HostedZoneId")
+    if not hosted_zone_id:
+        return True
+    vpcs = hosted_zone_vpcs(route53, hosted_zone_id)
+    return not vpcs or vpc in vpcs
+
+
+def find_namespace(client, route53, name, vpc=None):
+    """The existing private DNS namespace named `name` (in `vpc`, when given), in the API's shape, or None.
+
+    Raises AnsibleServiceDiscoveryError when more than one matches."""
+    found = [
+        namespace
+        for namespace in list_namespaces(client, name=name, namespace_type=NAMESPACE_TYPE)
+        if namespace.get("Name") == name and namespace.get("Type") == NAMESPACE_TYPE
+    ]
+    if vpc:
+        found = [namespace for namespace in found if _in_vpc(route53, namespace, vpc)]
+    if len(found) > 1:
+        ids = ", ".join(sorted(namespace["Id"] for namespace in found))
+        where = f" in {vpc}" if vpc else ""
+        hint = "" if vpc else ": give vpc to say which one"
+        raise AnsibleServiceDiscoveryError(message=f"{len(found)} private DNS namespaces are named {name}{where} ({ids}){hint}")
+    return found[0] if found else None
+
+
+def current_namespace(client, route53, name, vpc=None):
+    """The namespace find_namespace finds, as the modules return it (tags included), or {}."""
+    found = find_namespace(client, route53, name, vpc)
+    return normalize_namespace(found, list_tags(client, found["Arn"])) if found else {}
+
+
+def read_namespace(client, namespace_id):
+    """The namespace as the modules return it, tags included; {} when it does not exist."""
+    namespace = get_namespace(client, namespace_id)
+    if not namespace:
+        return {}
+    return normalize_namespace(namespace, list_tags(client, namespace["Arn"]))
+
+
+def _tag_changes(current, params):
+    if params.get("tags") is None:
+        return {}, []
+    return compare_aws_tags(current["tags"], params["tags"], params.get("purge_tags", True))
+
+
+def predicted_namespace(params, current=None):
+    """What the namespace will look like (check mode, operations not waited for); a new one has no ID,
+    ARN or hosted zone yet."""
+    if not current:
+        request = {"Name": params["name"], "Type": NAMESPACE_TYPE, "Description": params.get("description")}
+        return normalize_namespace(request, params.get("tags"))
+    result = dict(current)
+    if params.get("description") is not None:
+        result["description"] = params["description"]
+    if params.get("tags") is not None:
+        to_set, to_unset = _tag_changes(current, params)
+        result["tags"] = {k: v for k, v in dict(current["tags"], **to_set).items() if k not in to_unset}
+    return result
+
+
+def _create_namespace(client, params, check_mode, done):
+    if check_mode:
+        return predicted_namespace(params), None
+    operation_id = create_private_dns_namespace(
+        client, params["name"], params["vpc"], str(uuid.uuid4()), description=params.get("description"), tags=params.get("tags")
+    )
+    done.append(f"creation of namespace {params['name']} started (operation {operation_id})")
+    if params.get("wait", True):
+        operation, pending = wait_for_operation(client, operation_id, params["wait_timeout"]), None
+    else:
+        operation, pending = get_operation(client, operation_id), operation_id
+    namespace_id = ((operation or {}).get("Targets") or {}).get("NAMESPACE")
+    created = read_namespace(client, namespace_id) if namespace_id else {}
+    return created or predicted_namespace(params), pending
+
+
+def _update_namespace(client, params, current, check_mode, done):
+    """(changed, the namespace after, the operation not waited for)."""
+    description = params.get("description")
+    description_changes = description is not None and description != (current.get("description") or "")
+    to_set, to_unset = _tag_changes(current, params)
+    if not description_changes and not to_set and not to_unset:
+        return False, current, None
+    if check_mode:
+        return True, predicted_namespace(params, current), None
+    if to_unset:
+        untag_resource(client, current["arn"], to_unset)
+        done.append(f"tags {', '.join(sorted(to_unset))} removed from namespace {current['name']}")
+    if to_set:
+        tag_resource(client, current["arn"], to_set)
+        done.append(f"tags {', '.join(sorted(to_set))} set on namespace {current['name']}")
+    if description_changes:
+        operation_id = update_private_dns_namespace(client, current["id"], str(uuid.uuid4()), description)
+        done.append(f"description update of namespace {current['name']} started (operation {operation_id})")
+        if not params.get("wait", True):
+            return True, predicted_namespace(params, current), operation_id
+        wait_for_operation(client, operation_id, params["wait_timeout"])
+    return True, read_namespace(client, current["id"]), None
+
+
+def ensure_namespace(client, params, current, check_mode):
+    """Make the private DNS namespace match `params` (name, vpc, description, tags, purge_tags, wait,
+    wait_timeout; description and tags are not compared when None); `current` is what current_namespace
+    returned for them. A NamespaceOutcome.
+
+    A failure raises AnsibleServiceDiscoveryError with `done` set: the writes made before it, one
+    phrase each (a creation or update that was started may still complete)."""
+    done = []
+    try:
+        if current:
+            changed, after, operation_id = _update_namespace(client, params, current, check_mode, done)
+        else:
+            (after, operation_id), changed = _create_namespace(client, params, check_mode, done), True
+    except AnsibleServiceDiscoveryError as e:
+        e.done = done
+        raise
+    return NamespaceOutcome(changed, after, dict(before=current, after=after), operation_id)

@@ -20,6 +20,8 @@ description:
     O(wait=true) the module polls the operation until it succeeds or fails.
   - A namespace that still holds services cannot be deleted. The module says which services are left
     (see M(quoin.fargate.servicediscovery_service)).
+  - M(quoin.fargate.servicediscovery_service) with its option C(namespace) ensures a namespace as this
+    module does with O(state=present) (the same code) and then its services, in one task.
 author:
   - Quoin (@quoininc)
 options:
@@ -146,123 +148,16 @@ operation_id:
   sample: gv4g5meo7ndmeh4fqskygvk23d2fijwa-k9302yzd
 """
 
-import uuid
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import create_private_dns_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import current_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import delete_namespace
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_namespace
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_operation
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import hosted_zone_vpcs
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import list_namespaces
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import list_tags
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import ensure_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import services_in_namespace
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import tag_resource
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import untag_resource
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import update_private_dns_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import wait_for_operation
-
-NAMESPACE_TYPE = "DNS_PRIVATE"
-
-
-def in_vpc(route53, namespace, vpc):
-    """Whether the namespace's hosted zone is associated with the VPC. A zone that lists no VPC (AWS
-    always lists one; some emulators none) or cannot be read does not rule the namespace out."""
-    hosted_zone_id = ((namespace.get("Properties") or {}).get("DnsProperties") or {}).get("HostedZoneId")
-    if not hosted_zone_id:
-        return True
-    vpcs = hosted_zone_vpcs(route53, hosted_zone_id)
-    return not vpcs or vpc in vpcs
-
-
-def find_namespace(client, route53, module):
-    """The existing private DNS namespace the parameters identify (the API's shape), or None."""
-    name = module.params["name"]
-    vpc = module.params["vpc"]
-    found = [
-        namespace
-        for namespace in list_namespaces(client, name=name, namespace_type=NAMESPACE_TYPE)
-        if namespace.get("Name") == name and namespace.get("Type") == NAMESPACE_TYPE
-    ]
-    if vpc:
-        found = [namespace for namespace in found if in_vpc(route53, namespace, vpc)]
-    if len(found) > 1:
-        ids = ", ".join(sorted(namespace["Id"] for namespace in found))
-        where = f" in {vpc}" if vpc else ""
-        hint = "" if vpc else ": give vpc to say which one"
-        module.fail_json(msg=f"{len(found)} private DNS namespaces are named {name}{where} ({ids}){hint}")
-    return found[0] if found else None
-
-
-def read_namespace(client, namespace_id):
-    """The namespace as the module returns it, tags included; {} when it does not exist."""
-    namespace = get_namespace(client, namespace_id)
-    if not namespace:
-        return {}
-    return normalize_namespace(namespace, list_tags(client, namespace["Arn"]))
-
-
-def predicted(module, current=None):
-    """What the namespace will look like, for check mode (and for operations not waited for)."""
-    params = module.params
-    if not current:
-        request = {"Name": params["name"], "Type": NAMESPACE_TYPE, "Description": params["description"]}
-        return normalize_namespace(request, params["tags"])
-    result = dict(current)
-    if params["description"] is not None:
-        result["description"] = params["description"]
-    if params["tags"] is not None:
-        to_set, to_unset = compare_aws_tags(current["tags"], params["tags"], params["purge_tags"])
-        result["tags"] = {k: v for k, v in dict(current["tags"], **to_set).items() if k not in to_unset}
-    return result
-
-
-def create(client, module, result):
-    params = module.params
-    result["changed"] = True
-    if module.check_mode:
-        return predicted(module)
-    operation_id = create_private_dns_namespace(
-        client, params["name"], params["vpc"], str(uuid.uuid4()), description=params["description"], tags=params["tags"]
-    )
-    if params["wait"]:
-        operation = wait_for_operation(client, operation_id, params["wait_timeout"])
-    else:
-        result["operation_id"] = operation_id
-        operation = get_operation(client, operation_id)
-    namespace_id = ((operation or {}).get("Targets") or {}).get("NAMESPACE")
-    created = read_namespace(client, namespace_id) if namespace_id else {}
-    return created or predicted(module)
-
-
-def update(client, module, current, result):
-    params = module.params
-    description_changes = params["description"] is not None and params["description"] != (current.get("description") or "")
-    to_set, to_unset = {}, []
-    if params["tags"] is not None:
-        to_set, to_unset = compare_aws_tags(current["tags"], params["tags"], params["purge_tags"])
-    if not description_changes and not to_set and not to_unset:
-        return current
-    result["changed"] = True
-    if module.check_mode:
-        return predicted(module, current)
-    if to_unset:
-        untag_resource(client, current["arn"], to_unset)
-    if to_set:
-        tag_resource(client, current["arn"], to_set)
-    if description_changes:
-        operation_id = update_private_dns_namespace(client, current["id"], str(uuid.uuid4()), params["description"])
-        if not params["wait"]:
-            result["operation_id"] = operation_id
-            return predicted(module, current)
-        wait_for_operation(client, operation_id, params["wait_timeout"])
-    return read_namespace(client, current["id"])
 
 
 def ensure_absent(client, module, current, result):
@@ -316,11 +211,14 @@ def main():
     client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
     route53 = module.client("route53", retry_decorator=AWSRetry.jittered_backoff())
     result = dict(changed=False)
+    params = module.params
     try:
-        existing = find_namespace(client, route53, module)
-        before = normalize_namespace(existing, list_tags(client, existing["Arn"])) if existing else {}
-        if module.params["state"] == "present":
-            after = update(client, module, before, result) if before else create(client, module, result)
+        before = current_namespace(client, route53, params["name"], params["vpc"])
+        if params["state"] == "present":
+            outcome = ensure_namespace(client, params, before, module.check_mode)
+            result["changed"], after = outcome.changed, outcome.namespace
+            if outcome.operation_id:
+                result["operation_id"] = outcome.operation_id
         else:
             after = ensure_absent(client, module, before, result)
     except AnsibleServiceDiscoveryError as e:

@@ -14,6 +14,8 @@ description:
     C(quoin-prod.internal) is C(site.quoin-prod.internal)); an ECS service that names it in its service
     registries registers each task's address under that name.
   - A service is identified by its name within the namespace (O(name) and O(namespace_id)).
+  - Give O(namespace) instead of O(namespace_id) to ensure the private DNS namespace in the same task,
+    before its services, as M(quoin.fargate.servicediscovery_namespace) does with O(state=present).
   - Give O(services) instead of O(name) to manage many services of one namespace in one task; the
     namespace is listed once, and only the services that differ are written.
   - Neither amazon.aws nor community.aws has a Cloud Map module; this one follows their conventions.
@@ -41,8 +43,8 @@ options:
     type: str
   services:
     description:
-      - The services to manage, each with the options that describe one service; O(namespace_id),
-        O(wait) and O(wait_timeout) apply to them all.
+      - The services to manage, each with the options that describe one service; O(namespace_id) (or
+        O(namespace)), O(wait) and O(wait_timeout) apply to them all.
       - Exactly one of O(name) and O(services) is required. With O(services), the options that describe
         one service (O(state), O(dns_records), O(routing_policy), O(health_check_custom_config),
         O(description), O(tags), O(purge_tags)) are given in its items, not at the top level.
@@ -103,8 +105,48 @@ options:
     description:
       - The ID of the namespace (C(ns-...)), for example the C(namespace.id) that
         M(quoin.fargate.servicediscovery_namespace) returns.
+      - Exactly one of O(namespace_id) and O(namespace) is required.
     type: str
-    required: true
+  namespace:
+    description:
+      - The private DNS namespace the services are in, created or updated (description, tags) before
+        them, as M(quoin.fargate.servicediscovery_namespace) does with O(state=present) and O(wait=true).
+        It is identified by its name and VPC.
+      - Exactly one of O(namespace_id) and O(namespace) is required.
+      - The services are checked against the namespace as it is before anything is written (fields
+        Cloud Map cannot change are refused first); the namespace is written, then the services.
+      - A namespace this task creates holds no services yet, so every service that should be present is
+        created in it. In check mode a new namespace is predicted without an ID, and so are the services
+        predicted in it (RV(service.namespace_id) is null).
+      - The namespace is never deleted here, whatever O(state) says of the services; use
+        M(quoin.fargate.servicediscovery_namespace) with O(state=absent) for that.
+    type: dict
+    suboptions:
+      name:
+        description: The namespace's name, which is also its DNS domain, for example C(quoin-prod.internal).
+        type: str
+        required: true
+      vpc:
+        description:
+          - The ID of the VPC (C(vpc-...)) whose resources resolve the namespace's names; fixed when the
+            namespace is created. A namespace of the same name in another VPC is another namespace.
+        type: str
+        required: true
+      description:
+        description: A description of the namespace. Not compared when omitted.
+        type: str
+      tags:
+        description: The namespace's tags. Not managed when omitted.
+        type: dict
+        aliases: ['resource_tags']
+      purge_tags:
+        description: Remove the namespace's tags that O(namespace.tags) does not list.
+        type: bool
+        default: true
+      wait_timeout:
+        description: How many seconds to wait for Cloud Map to create or update the namespace.
+        type: int
+        default: 300
   dns_records:
     description:
       - The DNS records Cloud Map creates for each registered instance, one per type.
@@ -160,9 +202,15 @@ options:
 notes:
   - Check mode predicts the result without writing; a predicted new service has no ID or ARN yet.
   - Diff mode shows the service before and after; with O(services), C(before) and C(after) map each
-    service's name to what it shows for one service.
+    service's name to what it shows for one service. With O(namespace), C(before) and C(after) hold
+    C(namespace) (the namespace) and C(service) or C(services) (what they hold without it).
   - With O(services), an AWS error part-way fails the task naming the item and what was done before it,
     and RV(services) lists the items done.
+  - With O(namespace), a failure while creating or updating the namespace names what was written before
+    it (a creation started may still complete) and says that no service was changed; a failure with the
+    services after it says what was done to the namespace.
+  - With O(namespace), creating the namespace needs the permissions that
+    M(quoin.fargate.servicediscovery_namespace) lists, and finding it route53:GetHostedZone.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -224,6 +272,24 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ discovery.services | map(attribute='arn', default=none) | list }}"
 
+- name: Ensure the namespace and the names of every service in one task
+  quoin.fargate.servicediscovery_service:
+    namespace:
+      name: quoin-prod.internal
+      vpc: vpc-0123456789abcdef0
+      description: Names of the quoin production services
+      tags:
+        quoin:environment: prod
+    services:
+      - name: site
+        health_check_custom_config: {}
+      - name: cms
+  register: discovery
+
+- name: The namespace's ID and the services' ARNs
+  ansible.builtin.debug:
+    msg: "{{ discovery.namespace.id }}: {{ discovery.services | map(attribute='arn', default=none) | list }}"
+
 - name: Delete the CMS's name once no task is registered in it
   quoin.fargate.servicediscovery_service:
     name: cms
@@ -250,7 +316,7 @@ service:
       type: str
       sample: site
     namespace_id:
-      description: The namespace.
+      description: The namespace; null for a service check mode predicts in a namespace it predicts.
       type: str
       sample: ns-abcdefghijklmnop
     description:
@@ -292,6 +358,25 @@ operation_id:
   returned: with O(name), when O(wait=false) and the service was updated
   type: str
   sample: gv4g5meo7ndmeh4fqskygvk23d2fijwa-k9302yzd
+namespace:
+  description:
+    - The namespace after the change (predicted in check mode), as RV(quoin.fargate.servicediscovery_namespace#module:namespace)
+      holds it; a namespace check mode predicts has no ID, ARN or hosted zone yet.
+    - On a failure, the namespace as the module last read or wrote it.
+  returned: with O(namespace)
+  type: dict
+  sample:
+    id: ns-abcdefghijklmnop
+    arn: arn:aws:servicediscovery:eu-central-1:123456789012:namespace/ns-abcdefghijklmnop
+    name: quoin-prod.internal
+    type: DNS_PRIVATE
+    description: Names of the quoin production services
+    properties:
+      hosted_zone_id: Z0123456789ABCDEFGHIJ
+      dns_name: quoin-prod.internal
+    service_count: 2
+    tags:
+      quoin:environment: prod
 services:
   description:
     - One element per item of O(services), in their order; on a failure part-way, the items done before it.
@@ -333,7 +418,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import create_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import current_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import delete_service
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import ensure_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import fixed_service_differences
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_namespace
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import get_service
@@ -460,30 +547,90 @@ def ensure_absent(client, module, current, result):
     return {}
 
 
-def ensure_service(client, module):
-    """The singular mode (the option name)."""
+def ensure_one(client, module, current, result, namespace_checked=False):
+    """The service after applying the parameters' state to it."""
     if module.params["state"] == "present":
-        problems = validate_service_params(module.params)
+        return ensure_present(client, module, current, result, namespace_checked)
+    return ensure_absent(client, module, current, result)
+
+
+def ensure_service(client, module, route53=None):
+    """The singular mode (the option name)."""
+    params = module.params
+    if params["state"] == "present":
+        problems = validate_service_params(params)
         if problems:
             module.fail_json(msg="; ".join(problems))
     result = dict(changed=False)
+    namespace = NamespaceStep(module, route53) if params["namespace"] else None
     try:
-        existing = find_service(client, module)
+        # A namespace that does not exist yet holds no service.
+        existing = find_service(client, module) if namespace is None or namespace.read(client) else None
         before = normalize_service(existing, list_tags(client, existing["Arn"])) if existing else {}
-        if module.params["state"] == "present":
-            after = ensure_present(client, module, before, result)
+        if namespace is None:
+            after = ensure_one(client, module, before, result)
         else:
-            after = ensure_absent(client, module, before, result)
+            # What Cloud Map cannot change is refused before the namespace is written.
+            differences = fixed_service_differences(before, params) if before and params["state"] == "present" else []
+            if differences:
+                module.fail_json(msg=fixed_fields_message(before, differences), service=before)
+            namespace.apply(client, result)
+            try:
+                after = ensure_one(client, ItemModule(module, {}), before, result, namespace_checked=True)
+            except (ItemFailed, AnsibleServiceDiscoveryError) as e:
+                details, msg, exception = failure_parts(e)
+                details.update(changed=result["changed"], namespace=result["namespace"])
+                fail(module, f"{msg} (before it: {namespace.done() or 'namespace unchanged'})", exception, details)
     except AnsibleServiceDiscoveryError as e:
         module.fail_json_aws_error(e)
 
     result["service"] = after
     if module._diff:
-        result["diff"] = dict(before=before, after=after)
+        result["diff"] = dict(before=before, after=after) if namespace is None else namespace.diff(service=(before, after))
     module.exit_json(**result)
 
 
-# List mode (the option services): the functions above, called per item with the state read for all.
+# The option namespace: the namespace read before anything is written, ensured before the services.
+
+
+class NamespaceStep:
+    """The namespace the option namespace describes, for either mode."""
+
+    def __init__(self, module, route53):
+        self.module = module
+        self.route53 = route53
+        self.params = dict(module.params["namespace"], wait=True)  # the services need its ID
+        self.before = {}
+        self.outcome = None
+
+    def read(self, client):
+        """The namespace as it is ({} when it does not exist yet); its ID becomes the module's namespace_id."""
+        self.before = current_namespace(client, self.route53, self.params["name"], self.params["vpc"])
+        self.module.params["namespace_id"] = self.before.get("id")
+        return self.before
+
+    def apply(self, client, result):
+        """Create or update the namespace; in check mode a new one has no ID, nor have the services predicted in it."""
+        try:
+            self.outcome = ensure_namespace(client, self.params, self.before, self.module.check_mode)
+        except AnsibleServiceDiscoveryError as e:
+            msg = f"namespace {self.params['name']}: {e.message} (done: {'; '.join(e.done) or 'nothing'}; no service was changed)"
+            fail(self.module, msg, e.exception, dict(changed=bool(e.done), namespace=self.before))
+        self.module.params["namespace_id"] = self.outcome.namespace.get("id")
+        result["changed"] = result["changed"] or self.outcome.changed
+        result["namespace"] = self.outcome.namespace
+
+    def done(self):
+        """What the namespace step did, for a failure after it, or None."""
+        if not self.outcome or not self.outcome.changed:
+            return None
+        return f"namespace {self.params['name']} {'updated' if self.before else 'created'}"
+
+    def diff(self, **parts):
+        """The diff with the namespace: parts maps a key (service, services) to its (before, after)."""
+        before = dict(namespace=self.before, **{key: value[0] for key, value in parts.items()})
+        after = dict(namespace=self.outcome.namespace, **{key: value[1] for key, value in parts.items()})
+        return dict(before=before, after=after)
 
 
 class ItemFailed(Exception):
@@ -507,6 +654,20 @@ class ItemModule:
 
     def fail_json_aws(self, exception, msg=None, **kwargs):
         raise ItemFailed(dict(kwargs, msg=msg, exception=exception))
+
+
+def failure_parts(error):
+    """(details, msg, exception) of an ItemFailed or an AnsibleServiceDiscoveryError."""
+    if isinstance(error, ItemFailed):
+        details = dict(error.kwargs)
+        return details, details.pop("msg"), details.pop("exception", None)
+    return {}, error.message, error.exception
+
+
+def fail(module, msg, exception, details):
+    if exception is not None:
+        module.fail_json_aws(exception, msg=msg, **details)
+    module.fail_json(msg=msg, **details)
 
 
 def item_label(index, item):
@@ -556,9 +717,9 @@ def refusals(items, befores):
     return refused
 
 
-def done_before(items, befores, done):
-    """What the items applied before a failure did, in a sentence."""
-    changes, unchanged = [], 0
+def done_before(items, befores, done, namespace=None):
+    """What the items applied before a failure did (and the namespace step, when there was one), in a sentence."""
+    changes, unchanged = [namespace.done()] if namespace and namespace.done() else [], 0
     for item, before, element in zip(items, befores, done):
         if not element["changed"]:
             unchanged += 1
@@ -571,52 +732,52 @@ def done_before(items, befores, done):
     return f"before it: {', '.join(changes) or 'no change'}; {unchanged} unchanged"
 
 
-def fail_part_way(module, index, items, befores, done, error):
-    if isinstance(error, ItemFailed):
-        details = dict(error.kwargs)
-        msg, exception = details.pop("msg"), details.pop("exception", None)
-    else:
-        details, msg, exception = {}, error.message, error.exception
+def fail_part_way(module, index, items, befores, done, error, namespace=None):
+    details, msg, exception = failure_parts(error)
     details.update(changed=any(element["changed"] for element in done), services=done)
-    msg = f"{item_label(index, items[index])}: {msg} ({done_before(items, befores, done)})"
-    if exception is not None:
-        module.fail_json_aws(exception, msg=msg, **details)
-    module.fail_json(msg=msg, **details)
+    if namespace:
+        details.update(changed=details["changed"] or namespace.outcome.changed, namespace=namespace.outcome.namespace)
+    msg = f"{item_label(index, items[index])}: {msg} ({done_before(items, befores, done, namespace)})"
+    fail(module, msg, exception, details)
 
 
-def ensure_services(client, module):
-    """List mode: every item checked, then every service read, then each item applied in order."""
+def ensure_services(client, module, route53=None):
+    """List mode: every item checked, then every service read, then the namespace ensured (with the
+    option namespace), then each item applied in order."""
     items = module.params["services"]
     problems = validate_items(items)
     if problems:
         module.fail_json(msg="; ".join(problems))
+    namespace = NamespaceStep(module, route53) if module.params["namespace"] else None
     try:
-        befores = read_items(client, module, items)
+        # A namespace that does not exist yet holds no services.
+        befores = read_items(client, module, items) if namespace is None or namespace.read(client) else [{} for item in items]
     except AnsibleServiceDiscoveryError as e:
         module.fail_json_aws_error(e)
     refused = refusals(items, befores)
     if refused:
         module.fail_json(msg=" ".join(refused), services=[])
 
+    result = dict(changed=False)
+    if namespace:
+        namespace.apply(client, result)
     done, afters = [], []
     for index, (item, before) in enumerate(zip(items, befores)):
         item_module, item_result = ItemModule(module, item), {"changed": False}
         try:
-            if item["state"] == "present":
-                after = ensure_present(client, item_module, before, item_result, namespace_checked=True)
-            else:
-                after = ensure_absent(client, item_module, before, item_result)
+            after = ensure_one(client, item_module, before, item_result, namespace_checked=True)
         except (ItemFailed, AnsibleServiceDiscoveryError) as e:
-            fail_part_way(module, index, items, befores, done, e)
+            fail_part_way(module, index, items, befores, done, e, namespace)
         afters.append(after)
         done.append(dict(after, **item_result))
 
-    result = dict(changed=any(element["changed"] for element in done), services=done)
+    result.update(changed=result["changed"] or any(element["changed"] for element in done), services=done)
     if module._diff:
-        result["diff"] = dict(
-            before={item["name"]: before for item, before in zip(items, befores)},
-            after={item["name"]: after for item, after in zip(items, afters)},
+        services_diff = (
+            {item["name"]: before for item, before in zip(items, befores)},
+            {item["name"]: after for item, after in zip(items, afters)},
         )
+        result["diff"] = dict(before=services_diff[0], after=services_diff[1]) if namespace is None else namespace.diff(services=services_diff)
     module.exit_json(**result)
 
 
@@ -646,7 +807,18 @@ def main():
     argument_spec = dict(
         name=dict(type="str"),
         services=dict(type="list", elements="dict", options=dict(name=dict(type="str", required=True), **service_options())),
-        namespace_id=dict(type="str", required=True),
+        namespace_id=dict(type="str"),
+        namespace=dict(
+            type="dict",
+            options=dict(
+                name=dict(type="str", required=True),
+                vpc=dict(type="str", required=True),
+                description=dict(type="str"),
+                tags=dict(type="dict", aliases=["resource_tags"]),
+                purge_tags=dict(type="bool", default=True),
+                wait_timeout=dict(type="int", default=300),
+            ),
+        ),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
         **per_service,
@@ -654,14 +826,16 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[["name", "services"]] + [["services", option] for option in per_service],
-        required_one_of=[["name", "services"]],
+        mutually_exclusive=[["name", "services"], ["namespace_id", "namespace"]] + [["services", option] for option in per_service],
+        required_one_of=[["name", "services"], ["namespace_id", "namespace"]],
     )
     client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
+    # Route 53 tells which VPC a namespace of the option namespace is in.
+    route53 = module.client("route53", retry_decorator=AWSRetry.jittered_backoff()) if module.params["namespace"] else None
     if module.params["services"] is not None:
-        ensure_services(client, module)
+        ensure_services(client, module, route53)
     else:
-        ensure_service(client, module)
+        ensure_service(client, module, route53)
 
 
 if __name__ == "__main__":

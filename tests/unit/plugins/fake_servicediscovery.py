@@ -334,7 +334,7 @@ class FakeServiceDiscovery(_Recorder):
         return {}
 
 
-# A stand-in for the module object, and a way to run a module's main() on the fakes.
+# A stand-in for the module object (tests/unit/plugins/module_runner.py runs a module's main() on the fakes).
 
 
 class FailJson(Exception):
@@ -359,8 +359,3 @@ class FakeModule:
     def fail_json_aws(self, exception, msg=None, **kwargs):
         raise FailJson(dict(kwargs, msg=msg, exception=exception))
 
-
-class ExitJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs)
-        self.kwargs = kwargs

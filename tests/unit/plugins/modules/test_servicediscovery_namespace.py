@@ -2,32 +2,27 @@
 (name and VPC), what it changes, what check mode predicts without writing, how it waits for Cloud
 Map's operations, and what it refuses."""
 
-import json
 import uuid
 
 import botocore.waiter
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import AnsibleServiceDiscoveryError
-from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import normalize_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import current_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import ensure_namespace
+from ansible_collections.quoin.fargate.plugins.module_utils.servicediscovery import find_namespace as find
 from ansible_collections.quoin.fargate.plugins.modules import servicediscovery_namespace as module_under_test
-from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_namespace import create
 from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_namespace import ensure_absent
-from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_namespace import find_namespace
-from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_namespace import update
 
 from ..fake_servicediscovery import OTHER_VPC_ID
 from ..fake_servicediscovery import VPC_ID
-from ..fake_servicediscovery import ExitJson
 from ..fake_servicediscovery import FailJson
 from ..fake_servicediscovery import FakeModule
 from ..fake_servicediscovery import FakeRoute53
 from ..fake_servicediscovery import FakeServiceDiscovery
 from ..fake_servicediscovery import namespace
 from ..fake_servicediscovery import service
+from ..module_runner import module_runner
 
 DEFAULTS = {
     "state": "present",
@@ -58,13 +53,20 @@ def clients(*namespaces, zones=None, tags=None, **kwargs):
     return FakeServiceDiscovery(namespaces=namespaces, tags=tags, route53=route53, **kwargs), route53
 
 
+def find_namespace(sd, route53, module):
+    return find(sd, route53, module.params["name"], module.params["vpc"])
+
+
 def run(sd, route53, module):
     """What the module's main() does: (result, namespace before, namespace after)."""
     result = {"changed": False}
-    found = find_namespace(sd, route53, module)
-    before = normalize_namespace(found, sd.tags_of(found["Arn"])) if found else {}
+    before = current_namespace(sd, route53, module.params["name"], module.params["vpc"])
     if module.params["state"] == "present":
-        after = update(sd, module, before, result) if before else create(sd, module, result)
+        outcome = ensure_namespace(sd, module.params, before, module.check_mode)
+        assert outcome.diff == {"before": before, "after": outcome.namespace}
+        result["changed"], after = outcome.changed, outcome.namespace
+        if outcome.operation_id:
+            result["operation_id"] = outcome.operation_id
     else:
         after = ensure_absent(sd, module, before, result)
     return result, before, after
@@ -133,17 +135,17 @@ class TestFindNamespace:
 
     def test_two_of_the_same_name_without_a_vpc_fail_clearly(self):
         sd, route53 = clients(existing("ns-b"), existing("ns-a"))
-        with pytest.raises(FailJson) as failed:
+        with pytest.raises(AnsibleServiceDiscoveryError) as failed:
             find_namespace(sd, route53, module(state="absent", vpc=None))
-        assert failed.value.kwargs["msg"] == (
+        assert failed.value.message == (
             f"2 private DNS namespaces are named {NAME} (ns-a, ns-b): give vpc to say which one"
         )
 
     def test_two_of_the_same_name_in_the_vpc_fail_clearly(self):
         sd, route53 = clients(existing("ns-b"), existing("ns-a"))
-        with pytest.raises(FailJson) as failed:
+        with pytest.raises(AnsibleServiceDiscoveryError) as failed:
             find_namespace(sd, route53, module())
-        assert failed.value.kwargs["msg"] == f"2 private DNS namespaces are named {NAME} in {VPC_ID} (ns-a, ns-b)"
+        assert failed.value.message == f"2 private DNS namespaces are named {NAME} in {VPC_ID} (ns-a, ns-b)"
 
 
 class TestCreate:
@@ -416,25 +418,8 @@ class TestAbsent:
 @pytest.fixture
 def run_module(monkeypatch):
     """Run the module's main() with these arguments on these fakes; (failed, result)."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(dict(kwargs, failed=False))
-
-    def fail_json(self, msg, **kwargs):
-        raise ExitJson(dict(kwargs, msg=msg, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run_main(sd, route53, args):
-        fakes = {"servicediscovery": sd, "route53": route53}
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, name, **kw: fakes[name])
-        with patch_module_args(args), pytest.raises(ExitJson) as done:
-            module_under_test.main()
-        result = json.loads(json.dumps(done.value.kwargs))
-        return result["failed"], result
-
-    return run_main
+    run = module_runner(monkeypatch, module_under_test)
+    return lambda sd, route53, args: run({"servicediscovery": sd, "route53": route53}, args)
 
 
 class TestMain:

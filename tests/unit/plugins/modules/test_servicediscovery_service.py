@@ -15,8 +15,10 @@ from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service 
 from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import ensure_present
 from ansible_collections.quoin.fargate.plugins.modules.servicediscovery_service import find_service
 
+from ..fake_servicediscovery import VPC_ID
 from ..fake_servicediscovery import FailJson
 from ..fake_servicediscovery import FakeModule
+from ..fake_servicediscovery import FakeRoute53
 from ..fake_servicediscovery import FakeServiceDiscovery
 from ..fake_servicediscovery import namespace
 from ..fake_servicediscovery import service
@@ -27,6 +29,7 @@ DEFAULTS = {
     "state": "present",
     "name": None,
     "namespace_id": None,
+    "namespace": None,
     "dns_records": [{"type": "A", "ttl": 10}],
     "routing_policy": "MULTIVALUE",
     "health_check_custom_config": None,
@@ -702,3 +705,249 @@ class TestListMode:
         assert result["msg"].endswith("(before it: svc-00 deleted; 0 unchanged)")
         assert result["service"]["id"] == "srv-01"
         assert result["services"] == [{"changed": True}]
+
+
+class TestNamespaceOption:
+    """The option namespace: the namespace read with the services, refused items before any write, the
+    namespace written, then the services in it; what servicediscovery_namespace does for the namespace."""
+
+    AWS = {"region": "eu-central-1", "access_key": "testing", "secret_key": "testing"}
+    NAME = "quoin-prod.internal"
+    NAMESPACE = {"name": NAME, "vpc": VPC_ID, "description": "prod names", "tags": {"env": "prod"}}
+    ITEMS = [{"name": "site", "health_check_custom_config": {}}, {"name": "cms", "tags": {"quoin:service": "cms"}}]
+
+    def clients(self, *services, namespaces=(), **kwargs):
+        """The fakes as the module asks for them; every namespace's hosted zone in VPC_ID."""
+        route53 = FakeRoute53({ns["Properties"]["DnsProperties"]["HostedZoneId"]: [VPC_ID] for ns in namespaces})
+        sd = FakeServiceDiscovery(namespaces=namespaces, services=services, route53=route53, **kwargs)
+        return {"servicediscovery": sd, "route53": route53}
+
+    def existing(self, *services, tags=None, **kwargs):
+        """NS, named NAME, in VPC_ID, with these services and the tags of NAMESPACE unless told otherwise."""
+        ns = namespace(NS, self.NAME, description="prod names")
+        tags = {ns["Arn"]: {"env": "prod"} if tags is None else tags}
+        return self.clients(*services, namespaces=[ns], tags=tags, **kwargs)
+
+    def args(self, items=ITEMS, namespace=None, **kwargs):
+        return dict(self.AWS, namespace=dict(self.NAMESPACE, **(namespace or {})), services=copy.deepcopy(items), **kwargs)
+
+    def test_an_existing_namespace_is_found_by_name_and_vpc_and_left_alone(self, run_module):
+        fakes = self.existing(existing("srv-site", name="site", custom={"FailureThreshold": 1}))
+        sd = fakes["servicediscovery"]
+        failed, result = run_module(fakes, self.args())
+        assert not failed, result
+        assert result["namespace"]["id"] == NS
+        assert result["namespace"]["tags"] == {"env": "prod"}
+        assert [element["changed"] for element in result["services"]] == [False, True]
+        assert [element["namespace_id"] for element in result["services"]] == [NS, NS]
+        assert [op for op, _ in sd.writes] == ["create_service"]
+        assert sd.writes[0][1]["NamespaceId"] == NS
+        assert fakes["route53"].operations() == ["get_hosted_zone"]
+        failed, again = run_module(fakes, self.args())
+        assert not failed, again
+        assert again["changed"] is False
+        assert again["namespace"] == result["namespace"]
+        assert len(sd.writes) == 1
+
+    def test_a_namespace_of_that_name_in_another_vpc_is_not_used(self, run_module):
+        fakes = self.existing()
+        fakes["route53"].zones = {zone: ["vpc-0fedcba9876543210"] for zone in fakes["route53"].zones}
+        failed, result = run_module(fakes, self.args())
+        assert not failed, result
+        assert result["namespace"]["id"] != NS
+        assert [op for op, _ in fakes["servicediscovery"].writes][0] == "create_private_dns_namespace"
+
+    def test_a_new_namespace_is_created_then_the_services_in_it(self, run_module):
+        fakes = self.clients()
+        sd = fakes["servicediscovery"]
+        failed, result = run_module(fakes, self.args())
+        assert not failed, result
+        assert result["changed"] is True
+        [ns_id] = sd.namespaces
+        assert result["namespace"]["id"] == ns_id
+        assert result["namespace"]["description"] == "prod names"
+        assert sd.tags_of(sd.namespaces[ns_id]["Arn"]) == {"env": "prod"}
+        assert [op for op, _ in sd.writes] == ["create_private_dns_namespace", "create_service", "create_service"]
+        assert sd.writes[0][1]["Vpc"] == VPC_ID
+        assert [request["NamespaceId"] for op, request in sd.writes[1:]] == [ns_id, ns_id]
+        assert [element["namespace_id"] for element in result["services"]] == [ns_id, ns_id]
+        # An empty namespace: its services are not listed.
+        assert "list_services" not in sd.operations()
+        failed, again = run_module(fakes, self.args())
+        assert not failed, again
+        assert again["changed"] is False
+        assert [element["arn"] for element in again["services"]] == [element["arn"] for element in result["services"]]
+        assert len(sd.writes) == 3
+
+    def test_check_mode_on_a_new_namespace_predicts_it_and_its_services(self, run_module):
+        fakes = self.clients()
+        sd = fakes["servicediscovery"]
+        failed, result = run_module(fakes, self.args(_ansible_check_mode=True, _ansible_diff=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert sd.writes == [] and sd.namespaces == {}
+        assert result["namespace"] == {
+            "name": self.NAME,
+            "type": "DNS_PRIVATE",
+            "description": "prod names",
+            "properties": {"hosted_zone_id": None, "dns_name": self.NAME},
+            "tags": {"env": "prod"},
+        }
+        assert [element["name"] for element in result["services"]] == ["site", "cms"]
+        assert all(element["changed"] and element["namespace_id"] is None and "arn" not in element for element in result["services"])
+        assert result["services"][1]["tags"] == {"quoin:service": "cms"}
+        assert result["diff"]["before"] == {"namespace": {}, "services": {"site": {}, "cms": {}}}
+        assert result["diff"]["after"]["namespace"] == result["namespace"]
+        assert result["diff"]["after"]["services"]["cms"]["name"] == "cms"
+
+    def test_check_mode_predicts_what_a_real_run_returns(self, run_module):
+        failed, prediction = run_module(self.clients(), self.args(_ansible_check_mode=True))
+        assert not failed, prediction
+        failed, created = run_module(self.clients(), self.args())
+        assert not failed, created
+        assert prediction["namespace"]["tags"] == created["namespace"]["tags"]
+        assert prediction["namespace"]["description"] == created["namespace"]["description"]
+        # AWS reports a custom health check's threshold as 1, whatever was asked.
+        drop = ("id", "arn", "namespace_id", "instance_count", "health_check_custom_config")
+        for predicted, real in zip(prediction["services"], created["services"], strict=True):
+            assert {k: v for k, v in predicted.items() if k not in drop} == {
+                k: v for k, v in real.items() if k not in drop
+            }
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_tag_changes_on_the_namespace(self, run_module, check_mode):
+        fakes = self.existing(tags={"env": "prod", "team": "web"})
+        sd = fakes["servicediscovery"]
+        arn_ns = sd.namespaces[NS]["Arn"]
+        args = self.args([], namespace={"tags": {"env": "test", "owner": "ops"}}, _ansible_check_mode=check_mode, _ansible_diff=True)
+        failed, result = run_module(fakes, args)
+        assert not failed, result
+        assert result["changed"] is True
+        assert result["namespace"]["tags"] == {"env": "test", "owner": "ops"}
+        assert result["diff"]["before"]["namespace"]["tags"] == {"env": "prod", "team": "web"}
+        assert result["diff"]["after"]["namespace"]["tags"] == {"env": "test", "owner": "ops"}
+        if check_mode:
+            assert sd.writes == []
+            assert sd.tags_of(arn_ns) == {"env": "prod", "team": "web"}
+        else:
+            assert [op for op, _ in sd.writes] == ["untag_resource", "tag_resource"]
+            assert sd.tags_of(arn_ns) == {"env": "test", "owner": "ops"}
+
+    def test_omitted_namespace_description_and_tags_are_not_compared(self, run_module):
+        fakes = self.existing(tags={"team": "web"})
+        failed, result = run_module(fakes, self.args([], namespace={"description": None, "tags": None}))
+        assert not failed, result
+        assert result["changed"] is False
+        assert fakes["servicediscovery"].writes == []
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ({"namespace_id": NS}, "parameters are mutually exclusive: namespace_id|namespace"),
+            ({"namespace": "omitted"}, "one of the following is required: namespace_id, namespace"),
+            ({"namespace": {"name": "quoin-prod.internal"}}, "missing required arguments: vpc found in namespace"),
+        ],
+    )
+    def test_exactly_one_of_namespace_and_namespace_id(self, run_module, args, message):
+        fakes = self.existing()
+        args = {key: value for key, value in dict(self.args(), **args).items() if value != "omitted"}
+        failed, result = run_module(fakes, args)
+        assert failed
+        assert message in result["msg"]
+        assert fakes["servicediscovery"].calls == [] and fakes["route53"].calls == []
+
+    def test_a_failed_creation_names_what_was_done(self, run_module):
+        fakes = self.clients(errors={"create_private_dns_namespace": "LimitExceeded"})
+        failed, result = run_module(fakes, self.args())
+        assert failed
+        assert result["msg"].startswith(f"namespace {self.NAME}: Failed to create private DNS namespace (done: nothing; no service was changed)")
+        assert result["error"]["code"] == "LimitExceeded"
+        assert result["changed"] is False
+        assert [op for op, _ in fakes["servicediscovery"].writes] == ["create_private_dns_namespace"]
+
+    def test_a_creation_that_fails_in_cloud_map_names_the_operation_started(self, run_module):
+        fakes = self.clients(failing={"CREATE_NAMESPACE": ("CONFLICTING_DOMAIN_EXISTS", "The domain exists.")})
+        failed, result = run_module(fakes, self.args())
+        assert failed
+        assert result["msg"].startswith(f"namespace {self.NAME}: Cloud Map operation op-")
+        assert "failed: CONFLICTING_DOMAIN_EXISTS: The domain exists. (done: creation of namespace" in result["msg"]
+        assert result["msg"].endswith("started (operation op-2); no service was changed)")
+        assert result["changed"] is True
+        assert result["namespace"] == {}
+        assert "create_service" not in fakes["servicediscovery"].operations()
+
+    def test_a_failed_tag_update_names_the_tags_removed_before_it(self, run_module):
+        fakes = self.existing(tags={"env": "prod", "team": "web"}, errors={"tag_resource": "ThrottlingException"})
+        failed, result = run_module(fakes, self.args(namespace={"tags": {"env": "test"}}))
+        assert failed
+        assert result["msg"].startswith(
+            f"namespace {self.NAME}: Failed to tag resource (done: tags team removed from namespace {self.NAME}; no service was changed)"
+        )
+        assert result["changed"] is True
+        assert "create_service" not in fakes["servicediscovery"].operations()
+
+    def test_fixed_fields_are_refused_before_the_namespace_is_written(self, run_module):
+        fakes = self.existing(existing("srv-site", name="site"))
+        items = [{"name": "site", "routing_policy": "WEIGHTED"}]
+        failed, result = run_module(fakes, self.args(items, namespace={"tags": {"env": "test"}}))
+        assert failed
+        assert result["msg"].startswith("services[0] (site): service site (srv-site) cannot change routing_policy")
+        assert fakes["servicediscovery"].writes == []
+
+    def test_invalid_items_are_refused_before_any_call(self, run_module):
+        fakes = self.clients()
+        failed, result = run_module(fakes, self.args([{"name": "site", "dns_records": []}]))
+        assert failed
+        assert result["msg"] == "services[0] (site): dns_records: give at least one record"
+        assert fakes["servicediscovery"].calls == [] and fakes["route53"].calls == []
+
+    def test_a_service_failing_after_a_new_namespace_says_it_was_created(self, run_module):
+        fakes = self.clients(errors={"create_service": "ResourceLimitExceeded"})
+        failed, result = run_module(fakes, self.args())
+        assert failed
+        assert result["msg"].startswith("services[0] (site): Failed to create service (before it: namespace quoin-prod.internal created; 0 unchanged)")
+        assert result["changed"] is True
+        assert result["namespace"]["id"] in fakes["servicediscovery"].namespaces
+        assert result["services"] == []
+
+    def test_the_singular_mode_creates_the_namespace_and_the_service(self, run_module):
+        fakes = self.clients()
+        sd = fakes["servicediscovery"]
+        args = dict(self.AWS, name="site", namespace=self.NAMESPACE, _ansible_diff=True)
+        failed, result = run_module(fakes, args)
+        assert not failed, result
+        [ns_id] = sd.namespaces
+        assert result["namespace"]["id"] == ns_id
+        assert result["service"]["namespace_id"] == ns_id
+        assert result["diff"]["before"] == {"namespace": {}, "service": {}}
+        assert result["diff"]["after"] == {"namespace": result["namespace"], "service": result["service"]}
+        failed, again = run_module(fakes, dict(args, _ansible_check_mode=True))
+        assert not failed, again
+        assert again["changed"] is False
+        assert [op for op, _ in sd.writes] == ["create_private_dns_namespace", "create_service"]
+
+    def test_the_singular_mode_in_check_mode_on_a_new_namespace(self, run_module):
+        fakes = self.clients()
+        failed, result = run_module(fakes, dict(self.AWS, name="site", namespace=self.NAMESPACE, _ansible_check_mode=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert "id" not in result["namespace"]
+        assert result["service"]["name"] == "site" and result["service"]["namespace_id"] is None
+        assert fakes["servicediscovery"].writes == []
+
+    def test_the_singular_mode_refuses_fixed_fields_before_the_namespace_is_written(self, run_module):
+        fakes = self.existing(existing("srv-site", name="site"), tags={})
+        failed, result = run_module(fakes, dict(self.AWS, name="site", routing_policy="WEIGHTED", namespace=self.NAMESPACE))
+        assert failed
+        assert result["msg"].startswith("service site (srv-site) cannot change routing_policy")
+        assert fakes["servicediscovery"].writes == []
+
+    def test_the_singular_mode_names_the_namespace_change_on_a_later_failure(self, run_module):
+        fakes = self.existing(existing("srv-site", name="site"), tags={}, instances={"srv-site": ["task-a"]})
+        failed, result = run_module(fakes, dict(self.AWS, name="site", state="absent", namespace=self.NAMESPACE))
+        assert failed
+        assert result["msg"].startswith("service site (srv-site) still has 1 registered instance(s): task-a.")
+        assert result["msg"].endswith(f"(before it: namespace {self.NAME} updated)")
+        assert result["changed"] is True
+        assert result["namespace"]["tags"] == {"env": "prod"}
+        assert [op for op, _ in fakes["servicediscovery"].writes] == ["tag_resource"]
