@@ -133,9 +133,10 @@ options:
   file_system_policies:
     description:
       - With O(access_points), the file system policy of each file system listed, applied after the access
-        points, as M(quoin.fargate.efs_file_system_policy) does for one (compared as a policy: statement order
-        does not count).
-      - Where an access point's ARN goes, C({"access_point_arn": NAME}) names the entry of O(access_points)
+        points, as M(quoin.fargate.efs_file_system_policy) does for one (compared as a policy, so statement
+        order does not count).
+      - >-
+        Where an access point's ARN goes, C({"access_point_arn": NAME}) names the entry of O(access_points)
         called NAME on the same file system, so that a policy can admit access points this run creates or
         replaces. Every such name, and every file system listed once, is checked before any write.
       - In check mode, an access point that does not exist yet stands in the predicted policy as
