@@ -33,20 +33,11 @@ def family(model, name):
     return f"quoin-{model['environment']}-{name}"
 
 
-def pin_image(image, digest):
-    """The image reference pinned by digest: <registry>/<repository>@<digest>, without the tag."""
-    if "@" in image:
-        return image
-    registry, slash, last = image.rpartition("/")
-    return f"{registry}{slash}{last.split(':', 1)[0]}@{digest}"
-
-
-def task_definition(name, model, stack, access_points, region, digests=None):
+def task_definition(name, model, stack, access_points, region):
     """The RegisterTaskDefinition request (without family) for one service, and its family and tags.
 
-    digests maps service names to the digest their image's tag resolved to: such an image is pinned by
-    digest (ECS takes a tag or a digest, not both), so a new push under the same tag registers a new
-    revision; the reference as the inventory gives it stays in the quoin.image docker label.
+    The image is the inventory's; quoin.fargate.ecs_taskdefinition's pin_ecr_images pins an ECR image
+    by digest.
 
     FARGATE and awsvpc; the service's own task role and the stack's execution role; awslogs into the
     stack's log group with the service name as stream prefix; each volume through its access point with
@@ -54,10 +45,9 @@ def task_definition(name, model, stack, access_points, region, digests=None):
     volumes for a read-only root file system.
     """
     service = _service(model, name)
-    digest = (digests or {}).get(name)
     container = {
         "name": name,
-        "image": pin_image(service["image"], digest) if digest else service["image"],
+        "image": service["image"],
         "essential": True,
         "portMappings": [{"containerPort": service["port"], "protocol": "tcp"}],
         "environment": [{"name": k, "value": v} for k, v in sorted(service["environment"].items())],
@@ -73,8 +63,6 @@ def task_definition(name, model, stack, access_points, region, digests=None):
             },
         },
     }
-    if digest:
-        container["dockerLabels"] = {"quoin.image": service["image"]}
     if service.get("command"):
         container["command"] = list(service["command"])
     if service.get("entrypoint"):

@@ -3,8 +3,11 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The ECR API layer of quoin.fargate.ecr_image_info: image look-ups by tag or digest, one at a time or
-batched per repository, retried, and the snake_cased shape the module returns."""
+"""The ECR API layer of quoin.fargate.ecr_image_info and of quoin.fargate.ecs_taskdefinition's
+pin_ecr_images: image look-ups by tag or digest, one at a time or batched per repository, retried, the
+snake_cased shape ecr_image_info returns, and ECR image references pinned by digest."""
+
+import re
 
 try:
     import botocore
@@ -19,6 +22,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # DescribeImages takes at most this many image IDs.
 MAX_IMAGE_IDS = 100
+
+# <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>], without a digest (no tag: latest).
+ECR_IMAGE = re.compile(
+    r"^(?P<registry_id>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<repository>[^:@]+)(?::(?P<tag>[^:@/]*))?$"
+)
+
+# The docker label that keeps an image pinned by digest readable: the reference as given, tag and all.
+IMAGE_LABEL = "quoin.image"
 
 
 class AnsibleECRError(AnsibleAWSError):
@@ -135,3 +146,43 @@ def look_up(client, repository, tags=(), digests=(), registry_id=None):
         image_ids(tags, digests),
         lambda image_id: describe_image(client, repository, dict([image_id]), registry_id=registry_id),
     )
+
+
+def ecr_image(image):
+    """(registry_id, region, repository, tag) of an ECR image reference without a digest, or None for
+    any other image (another registry, already pinned, not a string)."""
+    found = ECR_IMAGE.match(image) if isinstance(image, str) else None
+    if found is None:
+        return None
+    return found["registry_id"], found["region"], found["repository"], found["tag"] or "latest"
+
+
+def pin_image(image, digest):
+    """The image reference pinned by digest: <registry>/<repository>@<digest>, without the tag."""
+    if "@" in image:
+        return image
+    registry, slash, last = image.rpartition("/")
+    return f"{registry}{slash}{last.split(':', 1)[0]}@{digest}"
+
+
+def find_tag_digests(client_for, references):
+    """(digests, missing_repositories) for ECR references (what ecr_image() returns): digests maps each
+    reference to the digest its tag names now, or None; missing_repositories holds the (registry_id,
+    region, repository) that do not exist. One find_images() per registry, region and repository, with
+    client_for(region) as its client; another ECR error is raised naming the repository."""
+    groups = {}
+    for registry_id, region, repository, tag in references:
+        groups.setdefault((registry_id, region, repository), []).append(tag)
+    digests, missing_repositories = {}, set()
+    for (registry_id, region, repository), tags in groups.items():
+        try:
+            found = find_images(client_for(region), repository, image_ids(tags), registry_id=registry_id)
+        except AnsibleECRError as e:
+            if not is_missing_repository(e):
+                raise AnsibleECRError(message=f"{repository} of {registry_id} in {region}: {e.message}", exception=e.exception) from e
+            missing_repositories.add((registry_id, region, repository))
+            continue
+        for tag in tags:
+            image = found[("imageTag", tag)]
+            digests[(registry_id, region, repository, tag)] = image["imageDigest"] if image else None
+    return digests, missing_repositories

@@ -30,6 +30,8 @@ description:
     (environment, secrets, ulimits, mount points, volumes, port mappings, requiresCompatibilities, ...),
     and lists of named items item by item (containers by name, variables and secrets by name, ...).
   - When only the tags differ, the latest revision is tagged; no new revision is registered.
+  - With O(pin_ecr_images=true), ECR images given by tag are pinned to the digest the tag names now, so
+    a new push under the same tag is a changed definition.
 author:
   - Quoin (@quoininc)
 options:
@@ -96,6 +98,26 @@ options:
           - Tag keys beginning with C(aws:) are reserved by Amazon and cannot be modified.
         type: bool
         default: true
+  pin_ecr_images:
+    description:
+      - Pin every container image in an Amazon ECR registry,
+        C(<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>]) (no tag meaning C(latest)), to the
+        digest its tag names now, as C(<registry>/<repository>@sha256:...), and keep the reference as given
+        in the container's C(quoin.image) docker label (ECS takes a tag or a digest, not both; the label
+        tells operators which tag a revision came from).
+      - The definition is compared with the latest revision with the pinned image and label, so a new push
+        under the same tag registers a new revision and an unchanged tag does not. Check mode and diff
+        show the pinned image.
+      - One C(DescribeImages) per registry, region and repository, for all the families of the task
+        together, with an ECR client in the image's region; this needs C(ecr:DescribeImages) on those
+        repositories.
+      - A repository or tag that does not exist fails the task before any task definition is read or
+        registered, naming the family, the container and the image.
+      - Images from other registries (Docker Hub, C(public.ecr.aws)) and images already given by digest are
+        used as given.
+      - Applies to every entry of O(task_definitions) with O(task_definitions[].state=present).
+    type: bool
+    default: false
 notes:
   - Tags belong to each revision. A new revision gets the tags the latest one would have after this
     task (O(tags) merged or purged as asked); without O(tags), it carries the latest revision's tags.
@@ -120,9 +142,10 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Register the site's task definition when it changed
+- name: Register the site's task definition when it changed, its ECR image pinned to the digest its tag names now
   quoin.fargate.ecs_taskdefinition:
     family: prod-site
+    pin_ecr_images: true
     task_definition:
       networkMode: awsvpc
       requiresCompatibilities: [FARGATE]
@@ -136,8 +159,9 @@ EXAMPLES = r"""
       ephemeralStorage:
         sizeInGiB: 30
       containerDefinitions:
+        # Registered as .../quoin/site@sha256:..., with the docker label quoin.image: .../quoin/site:1.4
         - name: site
-          image: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/site@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          image: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/quoin/site:1.4
           portMappings:
             - containerPort: 3000
           environment:
@@ -322,10 +346,17 @@ task_definitions:
       elements: str
 """
 
+import copy
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import IMAGE_LABEL
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import AnsibleECRError
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import ecr_image
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import find_tag_digests
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import pin_image
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import canonical_task_definition
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import deregister_task_definition
@@ -473,18 +504,67 @@ def option_problems(params, shape):
     return []
 
 
-# The list mode: one run for many families.
-
-
 class FamilyItem:
-    """One entry of `task_definitions` as the per-family functions see a module: its options, the
-    run's check and diff modes (they never fail the run themselves)."""
+    """One family as the per-family functions see a module: its options, the run's check and diff
+    modes (they never fail the run themselves), and the label failures name it by."""
 
-    def __init__(self, module, index, options):
+    def __init__(self, module, options, label):
         self.params = options
         self.check_mode = module.check_mode
         self._diff = module._diff
-        self.label = f"task_definitions[{index}] ({options['family']})"
+        self.label = label
+
+
+def ecr_client_for(module):
+    """A function region -> the ECR client of that region, each made once."""
+    clients = {}
+
+    def client_for(region):
+        if region not in clients:
+            clients[region] = module.client("ecr", region=region, retry_decorator=AWSRetry.jittered_backoff())
+        return clients[region]
+
+    return client_for
+
+
+def pin_ecr_images(module, items, **failure):
+    """Pin each ECR image of the items with state=present by the digest its tag names now (a pinned
+    copy of each definition; module_args keep what was given), its reference kept in the IMAGE_LABEL
+    docker label. Fails the run before any ECS call when an image is missing or ECR errs, naming what;
+    `failure` is what the failure returns besides."""
+    found = []  # (item, container, reference)
+    for item in items:
+        if item.params["state"] != "present":
+            continue
+        item.params = dict(item.params, task_definition=copy.deepcopy(item.params["task_definition"]))
+        for container in item.params["task_definition"].get("containerDefinitions") or []:
+            reference = ecr_image(container.get("image"))
+            if reference is not None:
+                found.append((item, container, reference))
+    if not found:
+        return
+    try:
+        digests, missing_repositories = find_tag_digests(ecr_client_for(module), [entry[2] for entry in found])
+    except AnsibleECRError as e:
+        msg = f"resolving ECR images: {e.message} (nothing was registered)"
+        if e.exception:
+            module.fail_json_aws(e.exception, msg=msg, changed=False, **failure)
+        module.fail_json(msg=msg, changed=False, **failure)
+
+    problems = []
+    for item, container, reference in found:
+        image, repository, tag = container["image"], reference[2], reference[3]
+        if reference[:3] in missing_repositories or digests[reference] is None:
+            missing = f"repository {repository} does not exist" if reference[:3] in missing_repositories else f"tag {tag} not found"
+            problems.append(f"{item.label}: container {container.get('name')}: image {image} is not in ECR ({missing})")
+            continue
+        container["image"] = pin_image(image, digests[reference])
+        container["dockerLabels"] = dict(container.get("dockerLabels") or {}, **{IMAGE_LABEL: image})
+    if problems:
+        module.fail_json(msg="; ".join(problems) + " (nothing was registered)", changed=False, **failure)
+
+
+# The list mode: one run for many families.
 
 
 def fail_part_way(module, error, items, done, item):
@@ -501,7 +581,9 @@ def fail_part_way(module, error, items, done, item):
 def ensure_task_definitions(client, module, shape):
     """The list mode: every entry checked before any call, every family read (one call each for
     state=present) before the first write, then the writes."""
-    items = [FamilyItem(module, index, options) for index, options in enumerate(module.params["task_definitions"])]
+    items = [
+        FamilyItem(module, options, f"task_definitions[{index}] ({options['family']})") for index, options in enumerate(module.params["task_definitions"])
+    ]
     families = [item.params["family"] for item in items]
     repeated = sorted({family for family in families if families.count(family) > 1})
     if repeated:
@@ -509,6 +591,8 @@ def ensure_task_definitions(client, module, shape):
     problems = [f"{item.label}: {problem}" for item in items for problem in option_problems(item.params, shape)]
     if problems:
         module.fail_json(msg="; ".join(problems), changed=False, task_definitions=[])
+    if module.params["pin_ecr_images"]:
+        pin_ecr_images(module, items, task_definitions=[])
 
     current = []
     for item in items:
@@ -555,6 +639,7 @@ def main():
             options=item_options,
             required_if=[["state", "present", ["task_definition"]]],
         ),
+        pin_ecr_images=dict(type="bool", default=False),
         **family_options(),
     )
     module = AnsibleAWSModule(
@@ -576,9 +661,12 @@ def main():
     problems = option_problems(params, shape)
     if problems:
         module.fail_json(msg="; ".join(problems))
+    family = FamilyItem(module, params, params["family"])
+    if params["pin_ecr_images"]:
+        pin_ecr_images(module, [family])
 
     try:
-        result = ensure_family(client, module, shape)
+        result = ensure_family(client, family, shape)
     except AnsibleECSError as e:
         module.fail_json_aws_error(e)
 

@@ -108,13 +108,16 @@ def test_an_unknown_service_fails_before_any_aws_call(deployed, playbook, aws):
     assert "Could not connect" not in run.output and "Read the base stack" not in run.output
 
 
-def test_a_missing_ecr_image_fails_naming_the_service(deployed, playbook, aws):
+def test_a_missing_ecr_image_fails_naming_the_service_before_any_registration(deployed, playbook, aws):
+    before = state(aws)
     aws("ecr").batch_delete_image(repositoryName=REPOSITORY, imageIds=[{"imageTag": "latest"}])
     try:
         run = playbook("redeploy.yml", "-i", "local", "-e", "services=site")
         assert run.returncode != 0
-        failure = run.output[run.output.index("Fail on an ECR image"):]
-        assert "failed: [localhost] (item=site)" in failure, failure[:2000]
-        assert f"service site: image 123456789012.dkr.ecr.eu-central-1.amazonaws.com/{REPOSITORY}:latest is not in ECR" in failure, failure[:2000]
+        failure = run.output[run.output.index("Register a new task definition revision"):]
+        assert "fatal: [localhost]" in failure, failure[:2000]
+        image = f"123456789012.dkr.ecr.eu-central-1.amazonaws.com/{REPOSITORY}:latest"
+        assert f"task_definitions[0] (quoin-local-site): container site: image {image} is not in ECR (tag latest not found)" in failure, failure[:2000]
+        assert state(aws) == before
     finally:
         push(aws, "site-build-4")

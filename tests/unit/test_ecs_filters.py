@@ -4,7 +4,6 @@ import copy
 
 import pytest
 
-from ansible_collections.quoin.fargate.plugins.filter.ecs import pin_image
 from ansible_collections.quoin.fargate.plugins.filter.ecs import service_request
 from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
@@ -91,36 +90,13 @@ def test_a_predicted_access_point_is_shown_as_such(model):
     assert definition["volumes"][0]["efsVolumeConfiguration"]["authorizationConfig"]["accessPointId"] == "(new access point)"
 
 
-DIGEST = "sha256:" + "d" * 64
-ECR = "123456789012.dkr.ecr.eu-central-1.amazonaws.com"
-
-
-@pytest.mark.parametrize(
-    "image, pinned",
-    [
-        (f"{ECR}/quoin/site:latest", f"{ECR}/quoin/site@{DIGEST}"),
-        (f"{ECR}/quoin/site", f"{ECR}/quoin/site@{DIGEST}"),
-        (f"{ECR}/site:v1.2", f"{ECR}/site@{DIGEST}"),
-        # Already pinned: left as it is.
-        (f"{ECR}/quoin/site@sha256:{'e' * 64}", f"{ECR}/quoin/site@sha256:{'e' * 64}"),
-    ],
-)
-def test_an_image_is_pinned_by_digest_without_its_tag(image, pinned):
-    assert pin_image(image, DIGEST) == pinned
-
-
-def test_a_resolved_digest_pins_only_that_services_image(model):
-    model["services"][0]["image"] = f"{ECR}/quoin/site:latest"
-    digests = {"site": DIGEST}
-    site = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1", digests)["task_definition"]
-    container = site["containerDefinitions"][0]
-    assert container["image"] == f"{ECR}/quoin/site@{DIGEST}"
-    assert container["dockerLabels"] == {"quoin.image": f"{ECR}/quoin/site:latest"}
-    cms = task_definition("cms", model, STACK, ACCESS_POINTS, "eu-central-1", digests)["task_definition"]
-    assert cms["containerDefinitions"][0]["image"] == "cms:1"
-    assert "dockerLabels" not in cms["containerDefinitions"][0]
-    unpinned = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1")["task_definition"]
-    assert unpinned["containerDefinitions"][0]["image"] == f"{ECR}/quoin/site:latest"
+def test_the_image_is_the_inventorys_reference(model):
+    # Pinning an ECR image by digest is ecs_taskdefinition's (pin_ecr_images), not the filter's.
+    image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/quoin/site:latest"
+    model["services"][0]["image"] = image
+    container = task_definition("site", model, STACK, ACCESS_POINTS, "eu-central-1")["task_definition"]["containerDefinitions"][0]
+    assert container["image"] == image
+    assert "dockerLabels" not in container
 
 
 def test_services_run_private_with_a_circuit_breaker(model):

@@ -19,8 +19,9 @@ class ExitJson(Exception):
 
 def module_runner(monkeypatch, module):
     """A function (client, args) -> (failed, result) that runs module.main() with these arguments,
-    every AWS client being `client` (or, when it is a dict, the client it maps the service's name to).
-    The result went through JSON, as Ansible would see it."""
+    every AWS client being `client`, or, when `client` is a dict, client[(service, region)] for a
+    client made for a region, else client[service]. The result went through JSON, as Ansible would
+    see it."""
 
     def exit_json(self, **kwargs):
         raise ExitJson(dict(kwargs, failed=False))
@@ -32,8 +33,12 @@ def module_runner(monkeypatch, module):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
     def run(client, args):
-        clients = client if isinstance(client, dict) else None
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: clients[service] if clients else client)
+        def make_client(self, service, **kw):
+            if not isinstance(client, dict):
+                return client
+            return client[(service, kw["region"])] if "region" in kw else client[service]
+
+        monkeypatch.setattr(AnsibleAWSModule, "client", make_client)
         with patch_module_args(args), pytest.raises(ExitJson) as done:
             module.main()
         result = json.loads(json.dumps(done.value.kwargs))

@@ -10,6 +10,9 @@ from ansible_collections.quoin.fargate.plugins.modules import ecs_taskdefinition
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_absent
 from ansible_collections.quoin.fargate.plugins.modules.ecs_taskdefinition import ensure_present
 
+from ..fake_ecr import FakeECR
+from ..fake_ecr import image
+from ..fake_ecs_taskdefinitions import ACCOUNT
 from ..fake_ecs_taskdefinitions import REGISTER_SHAPE as SHAPE
 from ..fake_ecs_taskdefinitions import FakeECS
 from ..fake_ecs_taskdefinitions import arn
@@ -601,3 +604,162 @@ class TestList:
         ]
         assert all("diff" not in item for item in result["task_definitions"])
         assert ecs.active("d") == [1]
+
+
+ECR = f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com"
+ECR_US = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+OLD = "sha256:" + "a" * 64
+NEW = "sha256:" + "b" * 64
+CMS = "sha256:" + "c" * 64
+
+
+def with_images(*images):
+    """REQUEST with one container per image: the first is REQUEST's cms, the others sidecars."""
+    request = copy.deepcopy(REQUEST)
+    cms = request["containerDefinitions"][0]
+    request["containerDefinitions"] = [dict(cms, image=images[0])] + [
+        {"name": f"sidecar-{index}", "image": other, "essential": False} for index, other in enumerate(images[1:], 1)
+    ]
+    return request
+
+
+class TestPinEcrImages:
+    """pin_ecr_images: ECR images resolved to their current digest (one DescribeImages per registry,
+    region and repository), everything else as given, a missing image failing before any ECS call."""
+
+    AWS = TestMain.AWS
+
+    def clients(self, ecs, **ecr_by_region):
+        clients = {("ecr", region.replace("_", "-")): ecr for region, ecr in ecr_by_region.items()}
+        clients["ecs"] = ecs
+        return clients
+
+    def args(self, task_definition, **args):
+        return dict(self.AWS, family=FAMILY, pin_ecr_images=True, task_definition=task_definition, **args)
+
+    def test_an_ecr_tag_is_pinned_by_its_digest_with_the_reference_in_a_label(self, run_module):
+        ecs, ecr = FakeECS(), FakeECR({"quoin/cms": [image(OLD, "v1"), image(NEW, "2.1")]})
+        request = with_images(f"{ECR}/quoin/cms:2.1")
+        failed, result = run_module(self.clients(ecs, eu_central_1=ecr), self.args(request))
+        assert not failed, result
+        [registered_request] = registrations(ecs)
+        container = registered_request["containerDefinitions"][0]
+        assert container["image"] == f"{ECR}/quoin/cms@{NEW}"
+        assert container["dockerLabels"] == {"com.quoin.Service": "cms", "quoin.image": f"{ECR}/quoin/cms:2.1"}
+        assert result["task_definition"]["container_definitions"][0]["image"] == f"{ECR}/quoin/cms@{NEW}"
+        assert ecr.calls == [{"repositoryName": "quoin/cms", "imageIds": [{"imageTag": "2.1"}], "registryId": ACCOUNT}]
+        # The given definition is not changed in place.
+        assert request["containerDefinitions"][0]["image"] == f"{ECR}/quoin/cms:2.1"
+
+    def test_the_same_digest_again_is_no_change_and_a_new_push_is_one(self, run_module):
+        ecs, ecr = FakeECS(), FakeECR({"quoin/cms": [image(OLD, "latest")]})
+        clients = self.clients(ecs, eu_central_1=ecr)
+        run_module(clients, self.args(with_images(f"{ECR}/quoin/cms")))
+        failed, again = run_module(clients, self.args(with_images(f"{ECR}/quoin/cms")))
+        assert (failed, again["changed"], again["changes"]) == (False, False, [])
+        ecr.repositories["quoin/cms"] = [image(OLD), image(NEW, "latest")]
+        failed, pushed = run_module(clients, self.args(with_images(f"{ECR}/quoin/cms")))
+        assert not failed, pushed
+        assert pushed["changed"] is True and pushed["revision"] == 2
+        assert pushed["changes"] == [f"containerDefinitions[cms].image: {ECR}/quoin/cms@{OLD} -> {ECR}/quoin/cms@{NEW}"]
+        assert len(registrations(ecs)) == 2
+
+    def test_check_mode_and_diff_show_the_pinned_image_without_writing(self, run_module):
+        ecs, ecr = registered(REQUEST), FakeECR({"quoin/cms": [image(NEW, "2.1")]})
+        args = self.args(with_images(f"{ECR}/quoin/cms:2.1"), _ansible_check_mode=True, _ansible_diff=True)
+        failed, result = run_module(self.clients(ecs, eu_central_1=ecr), args)
+        assert not failed, result
+        assert ecs.writes == []
+        assert (result["changed"], result["revision"], result["task_definition_arn"]) == (True, 2, None)
+        assert f"containerDefinitions[cms].image: gentics/mesh:2.1.0 -> {ECR}/quoin/cms@{NEW}" in result["changes"]
+        after = result["diff"]["after"]["containerDefinitions"][0]
+        assert after["image"] == f"{ECR}/quoin/cms@{NEW}"
+        assert after["dockerLabels"]["quoin.image"] == f"{ECR}/quoin/cms:2.1"
+        assert result["task_definition"]["container_definitions"][0]["image"] == f"{ECR}/quoin/cms@{NEW}"
+
+    @pytest.mark.parametrize(
+        "repositories, missing",
+        [
+            ({"quoin/cms": [image(OLD, "v1")]}, "tag 2.1 not found"),
+            ({}, "repository quoin/cms does not exist"),
+        ],
+        ids=["missing tag", "missing repository"],
+    )
+    def test_a_missing_image_fails_before_any_ecs_call_naming_family_container_and_image(self, run_module, repositories, missing):
+        ecs = registered(REQUEST)
+        calls_before = len(ecs.calls)
+        args = self.args(with_images("gentics/mesh:2.1.0", f"{ECR}/quoin/cms:2.1"))
+        failed, result = run_module(self.clients(ecs, eu_central_1=FakeECR(repositories)), args)
+        assert failed
+        assert result["msg"] == f"{FAMILY}: container sidecar-1: image {ECR}/quoin/cms:2.1 is not in ECR ({missing}) (nothing was registered)"
+        assert result["changed"] is False
+        assert len(ecs.calls) == calls_before
+
+    def test_other_images_are_used_as_given_without_an_ecr_call(self, run_module):
+        ecs = FakeECS()
+        given = ["gentics/mesh:2.1.0", "public.ecr.aws/docker/library/node:22-alpine", f"{ECR}/quoin/cms@{OLD}"]
+        # No ECR client at all: asking for one would fail the test.
+        failed, result = run_module({"ecs": ecs}, self.args(with_images(*given)))
+        assert not failed, result
+        [registered_request] = registrations(ecs)
+        assert [c["image"] for c in registered_request["containerDefinitions"]] == given
+        assert [sorted(c.get("dockerLabels", {})) for c in registered_request["containerDefinitions"]] == [["com.quoin.Service"], [], []]
+
+    def test_without_the_option_an_ecr_tag_stays(self, run_module):
+        ecs = FakeECS()
+        args = dict(self.args(with_images(f"{ECR}/quoin/cms:2.1")), pin_ecr_images=False)
+        failed, result = run_module({"ecs": ecs}, args)
+        assert not failed, result
+        assert registrations(ecs)[0]["containerDefinitions"][0]["image"] == f"{ECR}/quoin/cms:2.1"
+
+    def test_one_describe_images_per_registry_region_and_repository(self, run_module):
+        ecs = FakeECS()
+        eu = FakeECR({"quoin/site": [image(OLD, "v1"), image(NEW, "latest")], "quoin/cms": [image(CMS, "2.1")]})
+        us = FakeECR({"quoin/site": [image(CMS, "v1")]})
+        entries = [
+            entry("prod-site", task_definition=with_images(f"{ECR}/quoin/site", f"{ECR}/quoin/cms:2.1")),
+            entry("prod-site-v1", task_definition=with_images(f"{ECR}/quoin/site:v1")),
+            entry("prod-site-us", task_definition=with_images(f"{ECR_US}/quoin/site:v1", f"{ECR}/quoin/site")),
+            {"family": "gone", "state": "absent"},
+        ]
+        args = dict(self.AWS, pin_ecr_images=True, task_definitions=entries)
+        failed, result = run_module(self.clients(ecs, eu_central_1=eu, us_east_1=us), args)
+        assert not failed, result
+        assert eu.calls == [
+            {"repositoryName": "quoin/site", "imageIds": [{"imageTag": "latest"}, {"imageTag": "v1"}], "registryId": ACCOUNT},
+            {"repositoryName": "quoin/cms", "imageIds": [{"imageTag": "2.1"}], "registryId": ACCOUNT},
+        ]
+        assert us.calls == [{"repositoryName": "quoin/site", "imageIds": [{"imageTag": "v1"}], "registryId": ACCOUNT}]
+        images = [[c["image"] for c in r["containerDefinitions"]] for r in registrations(ecs)]
+        assert images == [
+            [f"{ECR}/quoin/site@{NEW}", f"{ECR}/quoin/cms@{CMS}"],
+            [f"{ECR}/quoin/site@{OLD}"],
+            [f"{ECR_US}/quoin/site@{CMS}", f"{ECR}/quoin/site@{NEW}"],
+        ]
+
+    def test_in_list_mode_every_missing_image_is_named_before_any_ecs_call(self, run_module):
+        ecs = FakeECS()
+        ecr = FakeECR({"quoin/site": [image(NEW, "latest")]})
+        entries = [
+            entry("prod-site", task_definition=with_images(f"{ECR}/quoin/site:v9")),
+            entry("prod-ok", task_definition=with_images(f"{ECR}/quoin/site")),
+            entry("prod-cms", task_definition=with_images(f"{ECR}/quoin/cms:2.1")),
+        ]
+        failed, result = run_module(self.clients(ecs, eu_central_1=ecr), dict(self.AWS, pin_ecr_images=True, task_definitions=entries))
+        assert failed
+        assert result["msg"] == (
+            f"task_definitions[0] (prod-site): container cms: image {ECR}/quoin/site:v9 is not in ECR (tag v9 not found); "
+            f"task_definitions[2] (prod-cms): container cms: image {ECR}/quoin/cms:2.1 is not in ECR (repository quoin/cms does not exist)"
+            " (nothing was registered)"
+        )
+        assert (result["changed"], result["task_definitions"]) == (False, [])
+        assert ecs.calls == []
+
+    def test_an_ecr_error_fails_before_any_ecs_call(self, run_module):
+        ecs = FakeECS()
+        ecr = FakeECR({"quoin/cms": []}, errors={"quoin/cms": "AccessDeniedException"})
+        failed, result = run_module(self.clients(ecs, eu_central_1=ecr), self.args(with_images(f"{ECR}/quoin/cms:2.1")))
+        assert failed
+        assert result["msg"].startswith(f"resolving ECR images: quoin/cms of {ACCOUNT} in eu-central-1: Failed to describe images (nothing was registered)")
+        assert result["error"]["code"] == "AccessDeniedException"
+        assert ecs.calls == []
