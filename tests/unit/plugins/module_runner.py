@@ -19,7 +19,8 @@ class ExitJson(Exception):
 
 def module_runner(monkeypatch, module):
     """A function (client, args) -> (failed, result) that runs module.main() with these arguments,
-    every AWS client being `client`. The result went through JSON, as Ansible would see it."""
+    every AWS client being `client`, or, when `client` is a dict, client[service]. The result went
+    through JSON, as Ansible would see it."""
 
     def exit_json(self, **kwargs):
         raise ExitJson(dict(kwargs, failed=False))
@@ -31,7 +32,8 @@ def module_runner(monkeypatch, module):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
     def run(client, args):
-        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: client)
+        clients = client if isinstance(client, dict) else None
+        monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: clients[service] if clients else client)
         with patch_module_args(args), pytest.raises(ExitJson) as done:
             module.main()
         result = json.loads(json.dumps(done.value.kwargs))
