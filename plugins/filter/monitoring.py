@@ -107,7 +107,7 @@ def _metric_filters(model, stack):
         if not errors["enabled"]:
             continue
         namespace, metric = error_metric(model, svc["name"])
-        # All on the stack's one log group (quoin.fargate.cloudwatchlogs_metric_filters takes them at once).
+        # All on the stack's one log group (quoin.fargate.cloudwatch_monitoring takes them at once).
         filters.append(
             {
                 "filter_name": f"{prefix}{svc['name']}/errors",

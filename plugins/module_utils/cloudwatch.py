@@ -4,16 +4,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The CloudWatch dashboard and CloudWatch Logs metric filter API layer of quoin.fargate.cloudwatch_dashboard,
-quoin.fargate.cloudwatchlogs_metric_filter_info and quoin.fargate.cloudwatchlogs_metric_filters.
+quoin.fargate.cloudwatchlogs_metric_filter_info, quoin.fargate.cloudwatchlogs_metric_filters and
+quoin.fargate.cloudwatch_monitoring.
 
 One small function per API call, each retried with jittered backoff and wrapped by an error handler
 (a missing dashboard, log group or filter is None or [] on a read and False on a delete), the comparison
 of requested metric filters with AWS's answer in one canonical form, and the snake_cased shapes the
 modules return.
+
+The modules are built from parts (MetricFilters, Dashboard here, MetricAlarms in cloudwatch_alarms.py),
+each checking its input, reading what AWS holds, writing the difference and reporting it; ensure_parts
+runs one part or several in one module run.
 """
 
 import copy
 import json
+import re
 
 try:
     import botocore  # pylint: disable=unused-import
@@ -237,3 +243,314 @@ def plan_metric_filters(current, requests, purge_prefix=None):
     if purge_prefix is not None:
         delete = sorted(name for name in by_name if name.startswith(purge_prefix) and name not in wanted)
     return items, delete
+
+
+# The parts a module run is made of, and the run itself.
+
+
+class WriteFailed(Exception):
+    """An AWS error once a part may have written: `error` is the AnsibleAWSError, `what` names the
+    resource it was about (empty when the error's message names it)."""
+
+    def __init__(self, error, what=""):
+        super().__init__(error.message)
+        self.error = error
+        self.what = what
+
+
+def _done_so_far(parts, failed_index):
+    """What the parts up to the failed one had done, for a failure's message."""
+    done = [(part.label, part.progress()) for part in parts[:failed_index + 1]]
+    if len(parts) == 1:
+        return done[0][1]
+    return ", ".join(f"{label} ({progress})" for label, progress in done if progress) or "nothing"
+
+
+def _nested_result(part, changed):
+    return dict(part.result(), changed=changed)
+
+
+def ensure_parts(module, parts, nested=False):
+    """Run the parts: check every part's input, then read what AWS holds for every part, then write each
+    part in order (nothing in check mode), and exit with what each did. Nothing is read before all input
+    is checked and nothing is written before all is read, so a refused input or a failed read changes
+    nothing; a write that fails names what the run had done and which parts it had not reached.
+
+    With one part and nested false the module returns that part's result as it is; otherwise each
+    part's result, with its own changed, under the part's key, and the diff as a list of one diff a part.
+    """
+    problems = [problem for part in parts for problem in part.problems()]
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    try:
+        for part in parts:
+            part.read()
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+    for index, part in enumerate(parts):
+        try:
+            part.apply(module.check_mode)
+        except WriteFailed as e:
+            message = " ".join(filter(None, (e.error.message, e.what)))
+            done = _done_so_far(parts, index)
+            if done:
+                message += f"; this run had already {done}"
+            if nested and parts[index + 1:]:
+                message += "; not reached: " + ", ".join(later.label for later in parts[index + 1:])
+            result = {}
+            for reached in parts[:index + 1]:
+                result.update({reached.key: _nested_result(reached, reached.written())} if nested else reached.result())
+            result["changed"] = any(reached.written() for reached in parts[:index + 1])
+            if e.error.exception is not None:
+                module.fail_json_aws(e.error.exception, msg=message, **result)
+            module.fail_json(msg=message, **result)
+
+    if nested:
+        result = {part.key: _nested_result(part, part.changed) for part in parts}
+    else:
+        result = dict(parts[0].result())
+    result["changed"] = any(part.changed for part in parts)
+    if module._diff:
+        if nested:
+            result["diff"] = [dict(part.diff(), before_header=part.label, after_header=part.label) for part in parts]
+        else:
+            result["diff"] = parts[0].diff()
+    module.exit_json(**result)
+
+
+def set_problems(kind, names, purge_prefix, purged):
+    """What every set of named resources must not have: a name given twice, or an empty purge_prefix
+    (which would delete `purged`)."""
+    problems = []
+    duplicates = sorted({name for name in names if name and names.count(name) > 1})
+    if duplicates:
+        problems.append(f"{kind} named more than once: {', '.join(duplicates)}")
+    if purge_prefix == "":
+        problems.append(f"purge_prefix must not be empty: it would delete {purged}")
+    return problems
+
+
+# CloudWatch Logs' units and limits on a metric filter.
+METRIC_UNITS = [
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+    "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
+    "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
+    "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+]
+MAX_DIMENSIONS = 3
+
+
+def metric_filters_option():
+    """The argument spec of a module's metric_filters option (a new dict each call)."""
+    transformation = dict(
+        metric_name=dict(type="str", required=True),
+        metric_namespace=dict(type="str", required=True),
+        metric_value=dict(type="str", required=True),
+        default_value=dict(type="float"),
+        unit=dict(type="str", choices=list(METRIC_UNITS)),
+        dimensions=dict(type="dict"),
+    )
+    return dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            filter_name=dict(type="str", required=True),
+            filter_pattern=dict(type="str", required=True),
+            metric_transformations=dict(type="list", elements="dict", required=True, options=transformation),
+        ),
+    )
+
+
+def _metric_filter_problem(item):
+    """Why CloudWatch Logs would refuse this item of the metric_filters option, or None."""
+    name = item["filter_name"]
+    if not name or ":" in name or "*" in name:
+        return "the name must not be empty nor contain ':' or '*'"
+    transformations = item["metric_transformations"]
+    if len(transformations) != 1:
+        return f"metric_transformations holds {len(transformations)} items; CloudWatch Logs takes exactly one per filter"
+    transformation = transformations[0]
+    if transformation["default_value"] is not None and transformation["dimensions"]:
+        return "default_value and dimensions are mutually exclusive"
+    if len(transformation["dimensions"] or {}) > MAX_DIMENSIONS:
+        return f"at most {MAX_DIMENSIONS} dimensions"
+    return None
+
+
+def _diff_view(metric_filter):
+    """What diff mode shows of a filter: its settable part, snake_cased."""
+    return normalize_metric_filter(canonical_metric_filter(metric_filter))
+
+
+class MetricFilters:
+    """The metric filters of one log group: each item of the metric_filters option created or replaced
+    when it is new or differs, and with purge_prefix the group's other filters under that prefix
+    deleted. The log group's filters are read once (every page)."""
+
+    key = "metric_filters"
+    label = "metric filters"
+
+    def __init__(self, client, log_group_name, items, purge_prefix):
+        self.client = client
+        self.log_group_name = log_group_name
+        self.items = items
+        self.purge_prefix = purge_prefix
+        self.by_name = {}
+        self.plan, self.delete = [], []
+        self.done, self.deleted = [], []
+
+    def problems(self):
+        problems = []
+        for index, item in enumerate(self.items):
+            problem = _metric_filter_problem(item)
+            if problem:
+                problems.append(f"metric_filters[{index}] ({item['filter_name']}): {problem}")
+        names = [item["filter_name"] for item in self.items]
+        return problems + set_problems("metric filters", names, self.purge_prefix, "every other filter of the log group")
+
+    def read(self):
+        current = find_metric_filters(self.client, self.log_group_name)
+        if current is None:
+            if self.items:
+                raise AnsibleCloudWatchError(
+                    message=f"log group {self.log_group_name} does not exist: create it before its metric filters"
+                )
+            current = []
+        self.by_name = {metric_filter["filterName"]: metric_filter for metric_filter in current}
+        requests = [metric_filter_request(self.log_group_name, item) for item in self.items]
+        self.plan, self.delete = plan_metric_filters(current, requests, self.purge_prefix)
+
+    @property
+    def changed(self):
+        return any(changed for _request, _existing, changed in self.plan) or bool(self.delete)
+
+    def diff(self):
+        """Before and after of every filter the run changes, keyed by name (absent: not there)."""
+        before, after = {}, {}
+        for request, existing, changed in self.plan:
+            if changed:
+                after[request["filterName"]] = _diff_view(request)
+                if existing is not None:
+                    before[request["filterName"]] = _diff_view(existing)
+        for name in self.delete:
+            before[name] = _diff_view(self.by_name[name])
+        return {"before": before, "after": after}
+
+    def apply(self, check_mode):
+        """Write what differs, in order, then delete."""
+        for request, existing, changed in self.plan:
+            if changed and not check_mode:
+                try:
+                    put_metric_filter(self.client, request)
+                except AnsibleCloudWatchError as e:
+                    raise WriteFailed(e, f"{request['filterName']} in log group {self.log_group_name}") from e
+            after = written_metric_filter(request, existing) if changed else existing
+            self.done.append(dict(normalize_metric_filter(after), changed=changed))
+        for name in self.delete:
+            if not check_mode:
+                try:
+                    delete_metric_filter(self.client, self.log_group_name, name)
+                except AnsibleCloudWatchError as e:
+                    raise WriteFailed(e, f"{name} in log group {self.log_group_name}") from e
+            self.deleted.append(name)
+
+    def written(self):
+        return any(entry["changed"] for entry in self.done) or bool(self.deleted)
+
+    def progress(self):
+        put = [entry["filter_name"] for entry in self.done if entry["changed"]]
+        return f"put: {', '.join(put) or 'none'}; deleted: {', '.join(self.deleted) or 'none'}"
+
+    def result(self):
+        return dict(metric_filters=self.done, deleted=self.deleted)
+
+
+# CloudWatch's rule for a dashboard's name.
+DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
+class Dashboard:
+    """One dashboard, found by its name: written when its body (compared as data) differs, or deleted
+    when body is None."""
+
+    key = "dashboard"
+    label = "dashboard"
+
+    def __init__(self, client, name, body):
+        self.client = client
+        self.name = name
+        self.desired = None if body is None else canonical_body(body)
+        self.current = None
+        self.after = None
+        self.wrote = False
+        self.validation_messages = None
+
+    def problems(self):
+        problems = []
+        if not DASHBOARD_NAME.match(self.name or ""):
+            problems.append(f"dashboard name {self.name!r}: 1 to 255 letters, digits, '-' or '_'")
+        if self.desired is not None and not isinstance(self.desired.get("widgets"), list):
+            problems.append(f"dashboard {self.name}: the body needs a list of widgets")
+        return problems
+
+    def read(self):
+        self.current = get_dashboard(self.client, self.name)
+        self.after = self.current
+
+    @property
+    def changed(self):
+        if self.desired is None:
+            return self.current is not None
+        return self.current is None or self.current["body"] != self.desired
+
+    def diff(self):
+        return {
+            "before": self.current["body"] if self.current else {},
+            "after": self.desired if self.desired is not None else {},
+        }
+
+    def apply(self, check_mode):
+        if not self.changed:
+            return
+        if self.desired is None:
+            if not check_mode:
+                try:
+                    delete_dashboard(self.client, self.name)
+                except AnsibleCloudWatchError as e:
+                    raise WriteFailed(e, self.name) from e
+                self.wrote = True
+            self.after = None
+            return
+        predicted = {"name": self.name, "arn": self.current["arn"] if self.current else None, "body": self.desired}
+        if check_mode:
+            self.after = predicted
+            return
+        try:
+            messages = put_dashboard(self.client, self.name, self.desired)
+            self.wrote = True
+            self.after = predicted
+            if not messages:
+                self.after = get_dashboard(self.client, self.name) or predicted
+        except AnsibleCloudWatchError as e:
+            raise WriteFailed(e, self.name) from e
+        if messages:
+            # A successful PutDashboard with messages has stored the dashboard: changed, but not as asked.
+            self.validation_messages = messages
+            raise WriteFailed(AnsibleCloudWatchError(
+                message=f"CloudWatch reported problems with the body of dashboard {self.name}: "
+                + "; ".join(f"{m.get('data_path') or '/'}: {m.get('message')}" for m in messages)
+            ))
+
+    def written(self):
+        return self.wrote
+
+    def progress(self):
+        return None
+
+    def result(self):
+        result = dict(dashboard=self.after)
+        if self.validation_messages is not None:
+            result["validation_messages"] = self.validation_messages
+        return result

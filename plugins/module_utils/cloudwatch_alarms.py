@@ -3,19 +3,25 @@
 # Copyright: Contributors to the quoin.fargate collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The CloudWatch alarm layer of quoin.fargate.cloudwatch_metric_alarms: reading a set of alarms by
-name prefix, comparing requested alarms with AWS's answer in one canonical form, and writing them."""
+"""The CloudWatch alarm layer of quoin.fargate.cloudwatch_metric_alarms and quoin.fargate.cloudwatch_monitoring:
+reading a set of alarms by name prefix, comparing requested alarms with AWS's answer in one canonical
+form, and writing them (the MetricAlarms part, run by cloudwatch.ensure_parts)."""
 
 import copy
 
 try:
-    import botocore  # pylint: disable=unused-import
+    from botocore.validate import ParamValidator
 except ImportError:
     pass  # Modules are responsible for handling this.
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import WriteFailed
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import set_problems
 
 
 class AnsibleCloudWatchAlarmError(AnsibleAWSError):
@@ -145,11 +151,14 @@ def _delete_alarm_batch(client, names):
     return True
 
 
-def delete_alarms(client, names):
+def delete_alarms(client, names, deleted=None):
+    """Delete the alarms; `deleted`, when given, gets the names of each batch once it is gone."""
     # DeleteAlarms takes at most 100 names per call. Each batch is retried on its own: retrying from the
     # first batch would name alarms already deleted, and DeleteAlarms then fails and deletes nothing.
     for start in range(0, len(names), 100):
         _delete_alarm_batch(client, names[start:start + 100])
+        if deleted is not None:
+            deleted += names[start:start + 100]
     return True
 
 
@@ -170,3 +179,101 @@ def plan(current, requested, purge_prefix=None):
     if purge_prefix is not None:
         delete = sorted(name for name in by_name if name.startswith(purge_prefix) and name not in wanted)
     return create, update, delete
+
+
+class MetricAlarms:
+    """A set of metric alarms: each request (PutMetricAlarm's arguments) created or updated when it is
+    new or differs, and with purge_prefix the other metric alarms under that prefix deleted."""
+
+    key = "alarms"
+    label = "alarms"
+
+    def __init__(self, client, alarms, purge_prefix):
+        self.client = client
+        self.alarms = alarms
+        self.purge_prefix = purge_prefix
+        self.found = self.current = []
+        self.create, self.update, self.delete = [], [], []
+        self.put, self.deleted = [], []
+
+    def problems(self):
+        """What CloudWatch (or botocore, checking the request against the API's model) would refuse."""
+        shape = self.client.meta.service_model.operation_model("PutMetricAlarm").input_shape
+        problems = []
+        for index, alarm in enumerate(self.alarms):
+            if not alarm.get("AlarmName"):
+                problems.append(f"alarms[{index}] has no AlarmName")
+                continue
+            if "Tags" in alarm:
+                problems.append(f"alarms[{index}] ({alarm['AlarmName']}): Tags are not managed by this module")
+                continue
+            report = ParamValidator().validate(alarm, shape)
+            if report.has_errors():
+                problems.append(f"alarms[{index}] ({alarm['AlarmName']}): {report.generate_report()}")
+        names = [alarm.get("AlarmName") for alarm in self.alarms]
+        return problems + set_problems("alarms", names, self.purge_prefix, "every alarm of the account and region")
+
+    def _names(self):
+        return [alarm["AlarmName"] for alarm in self.alarms]
+
+    def read(self):
+        # found: as the run found them (for the diff); current: as they are after the writes.
+        self.found = self.current = describe_alarms(self.client, names=self._names(), prefix=self.purge_prefix)
+        self.create, self.update, self.delete = plan(self.found, self.alarms, self.purge_prefix)
+
+    @property
+    def changed(self):
+        return bool(self.create or self.update or self.delete)
+
+    def diff(self):
+        """Before and after of every alarm the run changes, keyed by name (absent: not there)."""
+        by_name = {alarm["AlarmName"]: alarm for alarm in self.found}
+        before, after = {}, {}
+        for request in self.create:
+            after[request["AlarmName"]] = canonical(request)
+        for request, _changed in self.update:
+            before[request["AlarmName"]] = canonical(by_name[request["AlarmName"]])
+            after[request["AlarmName"]] = canonical(request)
+        for name in self.delete:
+            before[name] = canonical(by_name[name])
+        return {"before": before, "after": after}
+
+    def apply(self, check_mode):
+        """Put what is new or differs, delete the purged, then read the requested alarms again."""
+        if check_mode:
+            self.put = [request["AlarmName"] for request in self.create] + [request["AlarmName"] for request, _changed in self.update]
+            self.deleted = list(self.delete)
+            return
+        for request in self.create + [request for request, _changed in self.update]:
+            try:
+                put_alarm(self.client, request)
+            except AnsibleCloudWatchAlarmError as e:
+                raise WriteFailed(e, request["AlarmName"]) from e
+            self.put.append(request["AlarmName"])
+        try:
+            if self.delete:
+                delete_alarms(self.client, self.delete, self.deleted)
+            if self.changed:
+                self.current = describe_alarms(self.client, names=self._names())
+        except AnsibleCloudWatchAlarmError as e:
+            raise WriteFailed(e) from e
+
+    def written(self):
+        return bool(self.put or self.deleted)
+
+    def progress(self):
+        return f"put: {', '.join(self.put) or 'none'}; deleted: {', '.join(self.deleted) or 'none'}"
+
+    def result(self):
+        """created, updated (with the settings that differed), deleted, and the requested alarms as AWS
+        describes them (snake_cased; in check mode, as they were); after a failure, what was done."""
+        by_name = {alarm["AlarmName"]: alarm for alarm in self.current}
+        return dict(
+            created=[request["AlarmName"] for request in self.create if request["AlarmName"] in self.put],
+            updated=[
+                {"name": request["AlarmName"], "changed_settings": changed}
+                for request, changed in self.update if request["AlarmName"] in self.put
+            ],
+            deleted=list(self.deleted),
+            alarms=[camel_dict_to_snake_dict(by_name[name]) for name in self._names() if name in by_name],
+        )

@@ -39,6 +39,8 @@ notes:
   - When CloudWatch answers a change with validation messages, the module fails and returns them in
     RV(validation_messages). CloudWatch keeps a dashboard whose messages are only warnings, so the
     dashboard may have been written anyway. A body that CloudWatch rejects outright fails with its error.
+  - A name CloudWatch refuses (anything but letters, digits, C(-) and C(_), or longer than 255) and a body
+    without a list of C(widgets) fail the module before any call.
   - Check mode cannot ask CloudWatch to validate a body; it only compares.
   - Diff mode shows the body before and after.
 extends_documentation_fragment:
@@ -115,39 +117,8 @@ validation_messages:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import AnsibleCloudWatchError
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import canonical_body
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import delete_dashboard
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import get_dashboard
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import put_dashboard
-
-
-def ensure_present(client, module, current):
-    """(changed, dashboard after): the body written when it differs from the current one."""
-    name = module.params["name"]
-    desired = canonical_body(module.params["body"])
-    if current is not None and current["body"] == desired:
-        return False, current
-    if module.check_mode:
-        return True, {"name": name, "arn": current["arn"] if current else None, "body": desired}
-    messages = put_dashboard(client, name, desired)
-    if messages:
-        # A successful PutDashboard with messages has stored the dashboard: changed, but not as asked.
-        module.fail_json(
-            msg=f"CloudWatch reported problems with the body of dashboard {name}: "
-            + "; ".join(f"{m.get('data_path') or '/'}: {m.get('message')}" for m in messages),
-            validation_messages=messages,
-            changed=True,
-        )
-    return True, get_dashboard(client, name) or {"name": name, "arn": None, "body": desired}
-
-
-def ensure_absent(client, module, current):
-    if current is None:
-        return False, None
-    if not module.check_mode:
-        delete_dashboard(client, module.params["name"])
-    return True, None
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import Dashboard
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import ensure_parts
 
 
 def main():
@@ -162,20 +133,8 @@ def main():
         required_if=[["state", "present", ["body"]]],
     )
     client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-
-    try:
-        current = get_dashboard(client, module.params["name"])
-        if module.params["state"] == "present":
-            changed, after = ensure_present(client, module, current)
-        else:
-            changed, after = ensure_absent(client, module, current)
-    except AnsibleCloudWatchError as e:
-        module.fail_json_aws_error(e)
-
-    result = dict(changed=changed, dashboard=after)
-    if module._diff:
-        result["diff"] = dict(before=current["body"] if current else {}, after=after["body"] if after else {})
-    module.exit_json(**result)
+    body = module.params["body"] if module.params["state"] == "present" else None
+    ensure_parts(module, [Dashboard(client, module.params["name"], body)])
 
 
 if __name__ == "__main__":

@@ -20,13 +20,6 @@ description:
 author:
   - Quoin (@quoininc)
 options:
-  alarms:
-    description:
-      - The alarms, each a PutMetricAlarm request in the API's shape (C(AlarmName), C(Namespace),
-        C(MetricName), C(Dimensions), C(Metrics), C(AlarmActions), ...), without C(Tags).
-    type: list
-    elements: dict
-    default: []
   purge_prefix:
     description:
       - Delete the metric alarms whose names start with this prefix and that O(alarms) does not name.
@@ -34,7 +27,12 @@ options:
     type: str
 notes:
   - Alarm tags are not managed.
+  - A bad request (no or a repeated C(AlarmName), C(Tags), anything PutMetricAlarm's model refuses) fails
+    the module naming it, before any call.
+  - An AWS error part-way fails the module with a message naming the alarm and what the run had already
+    put and deleted; RV(created), RV(updated) and RV(deleted) then hold what was done until then.
 extends_documentation_fragment:
+  - quoin.fargate.cloudwatch.alarms
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -99,31 +97,10 @@ alarms:
   elements: dict
 """
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import AnsibleCloudWatchAlarmError
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import canonical
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import delete_alarms
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import describe_alarms
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import plan
-from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import put_alarm
-
-
-def validate(module, alarms):
-    names = [alarm.get("AlarmName") for alarm in alarms]
-    for index, alarm in enumerate(alarms):
-        if not alarm.get("AlarmName"):
-            module.fail_json(msg=f"alarms[{index}] has no AlarmName")
-        if "Tags" in alarm:
-            module.fail_json(msg=f"alarms[{index}] ({alarm['AlarmName']}): Tags are not managed by this module")
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        module.fail_json(msg=f"alarms named more than once: {', '.join(duplicates)}")
-    prefix = module.params["purge_prefix"]
-    if prefix == "":
-        module.fail_json(msg="purge_prefix must not be empty: it would delete every alarm of the account and region")
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch import ensure_parts
+from ansible_collections.quoin.fargate.plugins.module_utils.cloudwatch_alarms import MetricAlarms
 
 
 def main():
@@ -134,48 +111,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    alarms = module.params["alarms"]
-    prefix = module.params["purge_prefix"]
-    validate(module, alarms)
     client = module.client("cloudwatch")
-
-    try:
-        current = describe_alarms(client, names=[a["AlarmName"] for a in alarms], prefix=prefix)
-        create, update, delete = plan(current, alarms, prefix)
-        diff = describe_changes(current, create, update, delete)
-        if not module.check_mode:
-            for request in create + [request for request, _changed in update]:
-                put_alarm(client, request)
-            if delete:
-                delete_alarms(client, delete)
-            if create or update or delete:
-                current = describe_alarms(client, names=[a["AlarmName"] for a in alarms])
-    except AnsibleCloudWatchAlarmError as e:
-        module.fail_json_aws_error(e)
-
-    by_name = {alarm["AlarmName"]: alarm for alarm in current}
-    module.exit_json(
-        changed=bool(create or update or delete),
-        created=[request["AlarmName"] for request in create],
-        updated=[{"name": request["AlarmName"], "changed_settings": changed} for request, changed in update],
-        deleted=delete,
-        alarms=[camel_dict_to_snake_dict(by_name[a["AlarmName"]]) for a in alarms if a["AlarmName"] in by_name],
-        diff=diff,
-    )
-
-
-def describe_changes(current, create, update, delete):
-    """Before and after of every alarm the run changes, keyed by name (absent: not there)."""
-    by_name = {alarm["AlarmName"]: alarm for alarm in current}
-    before, after = {}, {}
-    for request in create:
-        after[request["AlarmName"]] = canonical(request)
-    for request, _changed in update:
-        before[request["AlarmName"]] = canonical(by_name[request["AlarmName"]])
-        after[request["AlarmName"]] = canonical(request)
-    for name in delete:
-        before[name] = canonical(by_name[name])
-    return {"before": before, "after": after}
+    ensure_parts(module, [MetricAlarms(client, module.params["alarms"], module.params["purge_prefix"])])
 
 
 if __name__ == "__main__":

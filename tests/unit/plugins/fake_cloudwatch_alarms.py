@@ -5,6 +5,7 @@ DescribeAlarms paged through botocore's own paginator, the API's limit of 100 na
 and errors raised as botocore raises them."""
 
 import copy
+import types
 
 import botocore.session
 from botocore.exceptions import ClientError
@@ -114,6 +115,9 @@ class FakeCloudWatchAlarms:
     raised on every call. throttled: operation -> the numbers of its calls (1 for the first) that fail
     with Throttling.
     """
+
+    # What botocore's client has: the service model that requests are checked against.
+    meta = types.SimpleNamespace(service_model=_MODEL)
 
     def __init__(self, *alarms, page_size=50, errors=None, throttled=None):
         self.alarms = {alarm["AlarmName"]: copy.deepcopy(alarm) for alarm in alarms}

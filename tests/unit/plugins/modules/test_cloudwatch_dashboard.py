@@ -124,6 +124,22 @@ class TestPresent:
         assert not failed, result
         assert result["changed"] is True
 
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            ({"name": "quoin prod", "body": BODY}, "dashboard name 'quoin prod': 1 to 255 letters, digits, '-' or '_'"),
+            ({"name": "q" * 256, "state": "absent"}, "1 to 255 letters"),
+            ({"name": NAME, "body": {"widget": [WIDGET]}}, f"dashboard {NAME}: the body needs a list of widgets"),
+        ],
+        ids=["space-in-name", "name-too-long", "no-widgets"],
+    )
+    def test_is_refused_before_any_call(self, run_module, args, message):
+        cw = existing()
+        failed, result = run_module(cw, **args)
+        assert failed
+        assert message in result["msg"]
+        assert cw.calls == []
+
     def test_body_is_required_when_present(self, run_module):
         cw = FakeCloudWatch()
         failed, result = run_module(cw, name=NAME)

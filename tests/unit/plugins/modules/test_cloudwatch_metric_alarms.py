@@ -10,6 +10,7 @@ from ansible_collections.quoin.fargate.plugins.modules import cloudwatch_metric_
 from ..fake_cloudwatch_alarms import TOPIC
 from ..fake_cloudwatch_alarms import FakeCloudWatchAlarms
 from ..fake_cloudwatch_alarms import alarm_arn
+from ..fake_cloudwatch_alarms import client_error
 from ..fake_cloudwatch_alarms import cpu_request
 from ..fake_cloudwatch_alarms import described
 from ..fake_cloudwatch_alarms import math_request
@@ -214,8 +215,10 @@ class TestRefused:
             ({"alarms": [CPU], "purge_prefix": ""}, "purge_prefix must not be empty"),
             ({"alarms": [CPU, {"Namespace": "AWS/ECS"}]}, "alarms[1] has no AlarmName"),
             ({"alarms": [cpu_request(Tags=[{"Key": "a", "Value": "b"}])]}, "Tags are not managed"),
+            ({"alarms": [CPU, cpu_request("quoin-prod/api/cpu", Treshold=1)]}, 'alarms[1] (quoin-prod/api/cpu): Unknown parameter in input: "Treshold"'),
+            ({"alarms": [cpu_request(EvaluationPeriods="3")]}, f"alarms[0] ({CPU['AlarmName']}): Invalid type for parameter EvaluationPeriods"),
         ],
-        ids=["duplicate-names", "empty-purge-prefix", "no-name", "tags"],
+        ids=["duplicate-names", "empty-purge-prefix", "no-name", "tags", "unknown-setting", "wrong-type"],
     )
     def test_is_refused_before_any_call(self, run_module, args, message):
         cw = existing(CPU, STALE)
@@ -240,6 +243,23 @@ class TestFailures:
         assert failed
         assert result["msg"].startswith("Failed to put alarm")
         assert result["error"]["code"] == "LimitExceeded"
+
+    def test_a_put_error_part_way_names_the_alarm_and_what_was_done(self, run_module):
+        cw = FakeCloudWatchAlarms(described(STALE))
+        put = cw.put_metric_alarm
+
+        def refuse_the_math_alarm(**kwargs):
+            if kwargs["AlarmName"] == MATH["AlarmName"]:
+                raise client_error("LimitExceeded", "PutMetricAlarm")
+            return put(**kwargs)
+
+        cw.put_metric_alarm = refuse_the_math_alarm
+        failed, result = run_module(cw, alarms=[CPU, MATH], purge_prefix=PREFIX)
+        assert failed
+        assert result["msg"].startswith(f"Failed to put alarm {MATH['AlarmName']}; this run had already put: {CPU['AlarmName']}; deleted: none")
+        assert (result["created"], result["deleted"], result["changed"]) == ([CPU["AlarmName"]], [], True)
+        # Nothing after the failure: the purge did not run.
+        assert STALE["AlarmName"] in cw.alarms
 
     def test_a_delete_error_fails(self, run_module):
         cw = FakeCloudWatchAlarms(described(STALE), errors={"delete_alarms": "AccessDenied"})
