@@ -55,6 +55,10 @@ ALARM_DEFAULTS = {
 ALARM_PERIODS = (10, 20, 30)
 SUBSCRIPTION_PROTOCOLS = ("email", "email-json", "http", "https", "sms", "sqs", "lambda", "firehose", "application")
 SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+# The small image of the containers a task runs before its main one (preparing scratch paths, checking
+# connections) and of verify's probe task: busybox from ECR Public's copy of the Docker official images,
+# so Fargate never counts against Docker Hub's anonymous pull limit for it.
+INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
 BACKUP_DEFAULTS = {
     "schedule": "cron(0 3 * * ? *)",
     "timezone": "UTC",
@@ -209,6 +213,19 @@ def _env_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def upstream_variable(target):
+    """The prefix of the variables that tell a service where a service it talks to is: cms -> CMS."""
+    return re.sub(r"[^A-Za-z0-9]", "_", target).upper()
+
+
+def upstream_environment(target, host, port):
+    """The variables one `talks_to` edge gives the calling service, the same names on Fargate (host: the
+    Cloud Map name) and locally (a compose service or the development machine):
+    CMS_UPSTREAM=host:port, CMS_HOST=host, CMS_PORT=port."""
+    prefix = upstream_variable(target)
+    return {f"{prefix}_UPSTREAM": f"{host}:{port}", f"{prefix}_HOST": host, f"{prefix}_PORT": str(port)}
 
 
 def _normalize_volume(problems, where, environment, service, volume):
@@ -463,6 +480,9 @@ def normalize_environment(raw):
     namespace = raw.get("discovery_namespace") or f"{environment}.quoin.internal"
     if not DNS_NAME.match(str(namespace)):
         problems.append(f"quoin_discovery_namespace: {namespace!r} is not a DNS name")
+    init_image = raw.get("init_image") or INIT_IMAGE
+    if not isinstance(init_image, str) or any(c.isspace() for c in init_image):
+        problems.append(f"quoin_init_image: {init_image!r} is not an image reference")
 
     alerts_raw = raw.get("alerts") or {}
     if not isinstance(alerts_raw, dict):
@@ -502,6 +522,7 @@ def normalize_environment(raw):
         "deploy_timeout": deploy_timeout,
         "discovery_namespace": namespace,
         "environment": environment,
+        "init_image": init_image,
         "stack_name": stack_name,
         "vpc_id": vpc_id,
         "subnet_ids": subnet_ids,
