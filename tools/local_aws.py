@@ -3,7 +3,7 @@
 
     python tools/local_aws.py start      # start (or reuse) the emulator, seed a network, write state
     python tools/local_aws.py status     # print the state; exit 1 when the emulator does not answer
-    python tools/local_aws.py reset      # empty the emulator and seed the network and site image again
+    python tools/local_aws.py reset      # empty the emulator and seed the network and images again
     python tools/local_aws.py snapshot NAME  # save the emulator's whole state under a name
     python tools/local_aws.py restore NAME   # put a saved state back (what was created since is gone)
     python tools/local_aws.py settings MOTO_ECS_TASK_EXIT_CODE=1   # what fails, changed while it runs
@@ -13,8 +13,8 @@
 
 The state lives in $QUOIN_LOCAL_AWS_DIR (default: .local-aws/ in the repository): state.json holds the
 endpoint, the process id and the IDs of the seeded VPC and subnets, which inventories/local reads.
-An emulator always starts empty, so the VPC and subnets that a real account already has, and the site
-image in ECR, are created here, the way an operator's landing zone would provide them.
+An emulator always starts empty, so the VPC and subnets that a real account already has, and the site's
+and the proxy's images in ECR, are created here, the way an operator's landing zone would provide them.
 """
 
 import argparse
@@ -39,9 +39,9 @@ REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or
 NETWORK_NAME = "quoin-local"
 VPC_CIDR = "10.42.0.0/16"
 SUBNETS = (("a", "10.42.1.0/24"), ("b", "10.42.2.0/24"))
-# The local inventory's site image (123456789012 is the emulator's account); the ecs role resolves its tag.
-SITE_REPOSITORY = "quoin/site"
-SITE_TAG = "latest"
+# The local inventory's own images (123456789012 is the emulator's account), repository and tag; the
+# ecs role resolves each tag to its digest.
+IMAGES = (("quoin/site", "latest"), ("quoin/proxy", "latest"))
 
 
 def state_dir() -> Path:
@@ -146,20 +146,22 @@ def image_manifest(content: str) -> str:
 
 
 def seed_images(endpoint: str) -> None:
-    """Ensure the ECR repository and tag the local site image names; an existing image stays."""
+    """Ensure the ECR repositories and tags the local site and proxy images name; an existing image stays."""
     ecr = client("ecr", endpoint)
-    try:
-        ecr.create_repository(repositoryName=SITE_REPOSITORY)
-    except ecr.exceptions.RepositoryAlreadyExistsException:
-        pass
-    try:
-        ecr.describe_images(repositoryName=SITE_REPOSITORY, imageIds=[{"imageTag": SITE_TAG}])
-    except ecr.exceptions.ImageNotFoundException:
-        ecr.put_image(repositoryName=SITE_REPOSITORY, imageManifest=image_manifest("quoin-site-1"), imageTag=SITE_TAG)
+    for repository, tag in IMAGES:
+        try:
+            ecr.create_repository(repositoryName=repository)
+        except ecr.exceptions.RepositoryAlreadyExistsException:
+            pass
+        try:
+            ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+        except ecr.exceptions.ImageNotFoundException:
+            content = repository.replace("/", "-") + "-1"
+            ecr.put_image(repositoryName=repository, imageManifest=image_manifest(content), imageTag=tag)
 
 
 def seed_account(endpoint: str) -> dict:
-    """What a real account already has: the network, and the site image in ECR."""
+    """What a real account already has: the network, and the site and proxy images in ECR."""
     network = seed_network(endpoint)
     seed_images(endpoint)
     return network

@@ -100,9 +100,12 @@ def test_running_tasks_alarm_compares_container_insights_counts(monitored, aws):
 def test_error_alarms_count_lines_from_a_metric_filter_per_service(monitored, aws):
     filters = metric_filters(aws)
     assert sorted(filters) == sorted(f"quoin-local/{s}/errors" for s in SERVICES)
+    # The default pattern, except for the proxy, whose log lines have a format of their own (images/proxy).
+    inventory = yaml.safe_load((REPO / "inventories/local/group_vars/all/services.yml").read_text())["quoin_services"]
+    proxy_pattern = next(s for s in inventory if s["name"] == "proxy")["alarms"]["errors"]["pattern"]
     for service in SERVICES:
         found = filters[f"quoin-local/{service}/errors"]
-        assert found["filterPattern"] == "?ERROR ?Error ?error"
+        assert found["filterPattern"] == (proxy_pattern if service == "proxy" else "?ERROR ?Error ?error")
         transformation = found["metricTransformations"][0]
         assert (transformation["metricNamespace"], transformation["metricName"], transformation["metricValue"]) == (
             "Quoin/local", f"{service}-errors", "1",

@@ -103,4 +103,7 @@ def test_the_execution_role_reads_only_the_named_secret_and_its_own_logs(deploye
         "arn:aws:ssm:eu-central-1:123456789012:parameter/quoin/local/mesh-admin-password"
     ]
     assert by_sid["WriteContainerLogs"]["Resource"].startswith("arn:aws:logs:eu-central-1:123456789012:log-group:/quoin/local")
-    assert by_sid["PullTheInventorysImages"]["Resource"] == ["arn:aws:ecr:eu-central-1:123456789012:repository/quoin/site"]
+    assert by_sid["PullTheInventorysImages"]["Resource"] == [
+        "arn:aws:ecr:eu-central-1:123456789012:repository/quoin/proxy",
+        "arn:aws:ecr:eu-central-1:123456789012:repository/quoin/site",
+    ]

@@ -288,7 +288,10 @@ def test_https_and_access_logs_leave_nothing_to_skip_on_the_load_balancer(every_
 
 def test_the_execution_role_pulls_only_the_inventorys_repositories(default, every_variant):
     statements = {s["Sid"]: s for s in policy_statements(default["ExecutionRole"]["Properties"])}
-    assert statements["PullTheInventorysImages"]["Resource"] == ["arn:aws:ecr:eu-central-1:123456789012:repository/quoin/site"]
+    assert statements["PullTheInventorysImages"]["Resource"] == [
+        "arn:aws:ecr:eu-central-1:123456789012:repository/quoin/proxy",
+        "arn:aws:ecr:eu-central-1:123456789012:repository/quoin/site",
+    ]
     # Images from other registries need no AWS permission, so no ECR statement at all.
     larger = {s["Sid"] for s in policy_statements(every_variant["larger"]["Resources"]["ExecutionRole"]["Properties"])}
     assert not {"RegistryLogin", "PullTheInventorysImages"} & larger
