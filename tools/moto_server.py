@@ -209,6 +209,9 @@ EFSResponse.delete_file_system_policy = delete_file_system_policy
 # nothing is fetched from upstream (no upstream registry is reachable here), so a pull through it
 # finds nothing, as moto's BatchGetImage does for any missing repository.
 class PullThroughCacheRule(CloudFormationModel):
+    # moto files each model under the service its module names (moto.<service>...).
+    __module__ = "moto.ecr.pull_through_cache"
+
     def __init__(self, account_id, region_name, properties):
         self.registry_id = account_id
         self.ecr_repository_prefix = properties["EcrRepositoryPrefix"]

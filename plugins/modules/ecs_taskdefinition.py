@@ -364,6 +364,10 @@ task_definitions:
 
 import copy
 
+# Not AnsibleAWSModule.warn: under ansible-core 2.19 it also passes the warning to exit_json, which
+# ansible-core reports as deprecated on every run.
+from ansible.module_utils.common.warnings import warn
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -562,7 +566,7 @@ def pin_ecr_images(module, items, **failure):
             elif "@" not in str(container.get("image")):
                 unpinned.append(f"{item.label}: container {container.get('name')}: {container.get('image')}")
     if unpinned:
-        module.warn(
+        warn(
             "not pinned by digest, so a tag that moves is not noticed (only ECR images are pinned; a pull-through "
             "cache holds a public registry's images in ECR): " + ", ".join(unpinned)
         )
@@ -596,7 +600,7 @@ def pin_ecr_images(module, items, **failure):
         container["image"] = pin_image(image, digests[reference])
         container["dockerLabels"] = dict(container.get("dockerLabels") or {}, **{IMAGE_LABEL: image})
     if not_cached:
-        module.warn("not in the pull-through cache yet, shown by tag: a real run fetches it from upstream and pins it: " + ", ".join(not_cached))
+        warn("not in the pull-through cache yet, shown by tag: a real run fetches it from upstream and pins it: " + ", ".join(not_cached))
     if problems:
         module.fail_json(msg="; ".join(problems) + " (nothing was registered)", changed=False, **failure)
 

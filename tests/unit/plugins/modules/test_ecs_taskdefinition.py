@@ -4,7 +4,6 @@ not, what check mode predicts without writing, tags without a new revision, dere
 import copy
 
 import pytest
-from ansible.module_utils import basic
 
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.modules import ecs_taskdefinition as module_under_test
@@ -770,7 +769,7 @@ class TestPinEcrImages:
 def warnings(monkeypatch):
     """The warnings a module run gives, in order."""
     given = []
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning: given.append(warning))
+    monkeypatch.setattr(module_under_test, "warn", given.append)
     return given
 
 
