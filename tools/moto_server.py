@@ -41,6 +41,10 @@ from moto.core.base_backend import AccountSpecificBackend
 from moto.core.base_backend import BackendDict
 from moto.core.base_backend import backend_lock
 from moto.core.common_models import BaseModel
+from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
+from moto.ecr.models import ecr_backends
+from moto.ecr.responses import ECRResponse
 from moto.core.model_instances import reset_model_data
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
@@ -196,6 +200,90 @@ def delete_file_system_policy(self):
 
 
 EFSResponse.delete_file_system_policy = delete_file_system_policy
+
+
+# AWS::ECR::PullThroughCacheRule and DescribePullThroughCacheRules: AWS keeps a registry's pull-through
+# cache rules, one per repository prefix, which CloudFormation creates and deletes (CloudFormation
+# Template Reference, AWS::ECR::PullThroughCacheRule; ECR API Reference, DescribePullThroughCacheRules).
+# moto 5.2 has neither: it skips the resource type and does not know the call. Only the rule is kept;
+# nothing is fetched from upstream (no upstream registry is reachable here), so a pull through it
+# finds nothing, as moto's BatchGetImage does for any missing repository.
+class PullThroughCacheRule(CloudFormationModel):
+    # moto files each model under the service its module names (moto.<service>...).
+    __module__ = "moto.ecr.pull_through_cache"
+
+    def __init__(self, account_id, region_name, properties):
+        self.registry_id = account_id
+        self.ecr_repository_prefix = properties["EcrRepositoryPrefix"]
+        self.upstream_registry_url = properties["UpstreamRegistryUrl"]
+        self.upstream_registry = properties.get("UpstreamRegistry")
+        self.credential_arn = properties.get("CredentialArn")
+        self.created_at = utcnow()
+
+    @property
+    def physical_resource_id(self):
+        return self.ecr_repository_prefix
+
+    def describe(self):
+        rule = {
+            "registryId": self.registry_id,
+            "ecrRepositoryPrefix": self.ecr_repository_prefix,
+            "upstreamRegistryUrl": self.upstream_registry_url,
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+        }
+        rule.update({key: value for key, value in (("upstreamRegistry", self.upstream_registry), ("credentialArn", self.credential_arn)) if value})
+        return rule
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ECR::PullThroughCacheRule"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    @staticmethod
+    def rules(account_id, region_name):
+        backend = ecr_backends[account_id][region_name]
+        if not hasattr(backend, "pull_through_cache_rules"):
+            backend.pull_through_cache_rules = {}
+        return backend.pull_through_cache_rules
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        rule = cls(account_id, region_name, cloudformation_json["Properties"])
+        cls.rules(account_id, region_name)[rule.ecr_repository_prefix] = rule
+        return rule
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # Every property requires replacement.
+        cls.rules(account_id, region_name).pop(original_resource.ecr_repository_prefix, None)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        cls.rules(account_id, region_name).pop(cloudformation_json["Properties"]["EcrRepositoryPrefix"], None)
+
+    def delete(self, account_id, region_name):
+        self.rules(account_id, region_name).pop(self.ecr_repository_prefix, None)
+
+    def is_created(self):
+        return True
+
+
+def describe_pull_through_cache_rules(self):
+    rules = PullThroughCacheRule.rules(self.current_account, self.region)
+    prefixes = self._get_param("ecrRepositoryPrefixes")
+    return ActionResult({"pullThroughCacheRules": [rule.describe() for prefix, rule in sorted(rules.items()) if not prefixes or prefix in prefixes]})
+
+
+ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules
 
 
 # ECS deployments. AWS: UpdateService with a new task definition, network configuration, platform

@@ -5,7 +5,8 @@
 
 """The ECR API layer of quoin.fargate.ecr_image_info and of quoin.fargate.ecs_taskdefinition's
 pin_ecr_images: image look-ups by tag or digest, one at a time or batched per repository, retried, the
-snake_cased shape ecr_image_info returns, and ECR image references pinned by digest."""
+snake_cased shape ecr_image_info returns, ECR image references pinned by digest, and the tags of
+pull-through cache repositories fetched from their upstream registry."""
 
 import re
 
@@ -27,6 +28,17 @@ MAX_IMAGE_IDS = 100
 ECR_IMAGE = re.compile(
     r"^(?P<registry_id>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<repository>[^:@]+)(?::(?P<tag>[^:@/]*))?$"
 )
+
+# What BatchGetImage may answer with: without the index types ECR converts a multi-platform image to
+# one platform's manifest, whose digest is not the one the tag names.
+MANIFEST_MEDIA_TYPES = [
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+]
+# BatchGetImage failures that come from the upstream registry of a pull-through cache.
+UPSTREAM_FAILURES = ("UpstreamAccessDenied", "UpstreamTooManyRequests", "UpstreamUnavailable", "ImageInaccessible")
 
 # The docker label that keeps an image pinned by digest readable: the reference as given, tag and all.
 IMAGE_LABEL = "quoin.image"
@@ -78,6 +90,41 @@ def describe_images(client, repository, image_ids, registry_id=None):
     if registry_id:
         params["registryId"] = registry_id
     return client.describe_images(**params)["imageDetails"]
+
+
+@ECRImageErrorHandler.common_error_handler("get images")
+@AWSRetry.jittered_backoff()
+def batch_get_images(client, repository, tags, registry_id=None):
+    """BatchGetImage of the tags (at most MAX_IMAGE_IDS): the answer's images and failures."""
+    params = {"repositoryName": repository, "imageIds": [{"imageTag": tag} for tag in tags], "acceptedMediaTypes": MANIFEST_MEDIA_TYPES}
+    if registry_id:
+        params["registryId"] = registry_id
+    answer = client.batch_get_image(**params)
+    return answer.get("images") or [], answer.get("failures") or []
+
+
+def import_tags(client, repository, tags, registry_id=None):
+    """{tag: the digest it names now, or None when upstream has no such tag} for a pull-through cache
+    repository. BatchGetImage is the call an image pull starts with, and for a cache repository it is what
+    makes ECR fetch the tag from upstream: the repository is created on the first one, and a cached tag is
+    checked against upstream again when it is older than a day (ECR User Guide, "Sync an upstream registry
+    with an Amazon ECR private registry"; the Service Authorization Reference maps BatchGetImage to
+    ecr:BatchImportUpstreamImage and ecr:CreateRepository). DescribeImages answers only from the cache:
+    RepositoryNotFoundException before the first pull, the cached digest after. An upstream failure
+    (denied, rate-limited, unavailable) is raised naming the tag and ECR's reason."""
+    digests = {}
+    unique = list(dict.fromkeys(tags))
+    for start in range(0, len(unique), MAX_IMAGE_IDS):
+        images, failures = batch_get_images(client, repository, unique[start:start + MAX_IMAGE_IDS], registry_id=registry_id)
+        for failure in failures:
+            if failure.get("failureCode") in UPSTREAM_FAILURES:
+                tag = (failure.get("imageId") or {}).get("imageTag")
+                raise AnsibleECRError(message=f"tag {tag}: {failure['failureCode']}: {failure.get('failureReason')}")
+        for image in images:
+            image_id = image.get("imageId") or {}
+            if image_id.get("imageTag") in unique[start:start + MAX_IMAGE_IDS]:
+                digests[image_id["imageTag"]] = image_id.get("imageDigest")
+    return {tag: digests.get(tag) for tag in unique}
 
 
 def is_missing_repository(error):
@@ -165,17 +212,28 @@ def pin_image(image, digest):
     return f"{registry}{slash}{last.split(':', 1)[0]}@{digest}"
 
 
-def find_tag_digests(client_for, references):
+def is_cache_repository(repository, cache_prefixes):
+    """Whether a repository is one of a pull-through cache (its name under one of the rules' prefixes)."""
+    return any(repository.startswith(prefix.rstrip("/") + "/") for prefix in cache_prefixes)
+
+
+def find_tag_digests(client_for, references, cache_prefixes=(), fetch_upstream=True):
     """(digests, missing_repositories) for ECR references (what ecr_image() returns): digests maps each
     reference to the digest its tag names now, or None; missing_repositories holds the (registry_id,
     region, repository) that do not exist. One find_images() per registry, region and repository, with
-    client_for(region) as its client; another ECR error is raised naming the repository."""
+    client_for(region) as its client, or, for a repository under one of cache_prefixes and with
+    fetch_upstream, import_tags(); another ECR error is raised naming the repository. Without
+    fetch_upstream (check mode, which changes nothing) a cache repository is only read: what it holds."""
     groups = {}
     for registry_id, region, repository, tag in references:
         groups.setdefault((registry_id, region, repository), []).append(tag)
     digests, missing_repositories = {}, set()
     for (registry_id, region, repository), tags in groups.items():
         try:
+            if fetch_upstream and is_cache_repository(repository, cache_prefixes):
+                imported = import_tags(client_for(region), repository, tags, registry_id=registry_id)
+                digests.update({(registry_id, region, repository, tag): imported[tag] for tag in tags})
+                continue
             found = find_images(client_for(region), repository, image_ids(tags), registry_id=registry_id)
         except AnsibleECRError as e:
             if not is_missing_repository(e):

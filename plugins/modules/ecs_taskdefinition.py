@@ -114,10 +114,26 @@ options:
       - A repository or tag that does not exist fails the task before any task definition is read or
         registered, naming the family, the container and the image.
       - Images from other registries (Docker Hub, C(public.ecr.aws)) and images already given by digest are
-        used as given.
+        used as given; the task warns once, naming the family, container and image of each image given by a
+        tag it cannot pin (a tag that moves there is not noticed). An ECR pull-through cache holds such
+        images in ECR (see O(pull_through_prefixes)).
       - Applies to every entry of O(task_definitions) with O(task_definitions[].state=present).
     type: bool
     default: false
+  pull_through_prefixes:
+    description:
+      - The repository prefixes of the registry's pull-through cache rules, for example V(prod/docker-hub).
+        With O(pin_ecr_images=true), the tags of repositories under them are resolved with C(BatchGetImage)
+        instead of C(DescribeImages): the call a pull starts with, which makes ECR fetch the tag from the
+        upstream registry, creating the cache repository on its first use and checking a tag cached more
+        than a day ago again. So the first run pins an image never pulled before, and a tag that moved
+        upstream is a changed definition. This needs C(ecr:BatchGetImage), C(ecr:BatchImportUpstreamImage)
+        and C(ecr:CreateRepository) on those repositories.
+      - Check mode only reads the cache (C(DescribeImages)): a tag not cached yet is shown by its tag, with a
+        warning, and a tag that moved upstream since it was cached is seen by the next real run.
+    type: list
+    elements: str
+    default: []
 notes:
   - Tags belong to each revision. A new revision gets the tags the latest one would have after this
     task (O(tags) merged or purged as asked); without O(tags), it carries the latest revision's tags.
@@ -348,6 +364,10 @@ task_definitions:
 
 import copy
 
+# Not AnsibleAWSModule.warn: under ansible-core 2.19 it also passes the warning to exit_json, which
+# ansible-core reports as deprecated on every run.
+from ansible.module_utils.common.warnings import warn
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -356,6 +376,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecr import IMAGE_LAB
 from ansible_collections.quoin.fargate.plugins.module_utils.ecr import AnsibleECRError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecr import ecr_image
 from ansible_collections.quoin.fargate.plugins.module_utils.ecr import find_tag_digests
+from ansible_collections.quoin.fargate.plugins.module_utils.ecr import is_cache_repository
 from ansible_collections.quoin.fargate.plugins.module_utils.ecr import pin_image
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import AnsibleECSError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition import canonical_task_definition
@@ -533,6 +554,7 @@ def pin_ecr_images(module, items, **failure):
     docker label. Fails the run before any ECS call when an image is missing or ECR errs, naming what;
     `failure` is what the failure returns besides."""
     found = []  # (item, container, reference)
+    unpinned = []  # what cannot be pinned: "<label>: container <name>: <image>"
     for item in items:
         if item.params["state"] != "present":
             continue
@@ -541,25 +563,44 @@ def pin_ecr_images(module, items, **failure):
             reference = ecr_image(container.get("image"))
             if reference is not None:
                 found.append((item, container, reference))
+            elif "@" not in str(container.get("image")):
+                unpinned.append(f"{item.label}: container {container.get('name')}: {container.get('image')}")
+    if unpinned:
+        warn(
+            "not pinned by digest, so a tag that moves is not noticed (only ECR images are pinned; a pull-through "
+            "cache holds a public registry's images in ECR): " + ", ".join(unpinned)
+        )
     if not found:
         return
+    prefixes = module.params["pull_through_prefixes"]
     try:
-        digests, missing_repositories = find_tag_digests(ecr_client_for(module), [entry[2] for entry in found])
+        digests, missing_repositories = find_tag_digests(
+            ecr_client_for(module), [entry[2] for entry in found], cache_prefixes=prefixes, fetch_upstream=not module.check_mode
+        )
     except AnsibleECRError as e:
         msg = f"resolving ECR images: {e.message} (nothing was registered)"
         if e.exception:
             module.fail_json_aws(e.exception, msg=msg, changed=False, **failure)
         module.fail_json(msg=msg, changed=False, **failure)
 
-    problems = []
+    problems, not_cached = [], []
     for item, container, reference in found:
         image, repository, tag = container["image"], reference[2], reference[3]
+        if module.check_mode and is_cache_repository(repository, prefixes) and (reference[:3] in missing_repositories or digests[reference] is None):
+            not_cached.append(f"{item.label}: container {container.get('name')}: {image}")
+            continue
         if reference[:3] in missing_repositories or digests[reference] is None:
-            missing = f"repository {repository} does not exist" if reference[:3] in missing_repositories else f"tag {tag} not found"
+            if is_cache_repository(repository, prefixes):
+                # BatchGetImage creates a cache repository when a rule covers it: a missing one has no rule.
+                missing = "no pull-through cache rule covers it" if reference[:3] in missing_repositories else f"tag {tag} not found upstream"
+            else:
+                missing = f"repository {repository} does not exist" if reference[:3] in missing_repositories else f"tag {tag} not found"
             problems.append(f"{item.label}: container {container.get('name')}: image {image} is not in ECR ({missing})")
             continue
         container["image"] = pin_image(image, digests[reference])
         container["dockerLabels"] = dict(container.get("dockerLabels") or {}, **{IMAGE_LABEL: image})
+    if not_cached:
+        warn("not in the pull-through cache yet, shown by tag: a real run fetches it from upstream and pins it: " + ", ".join(not_cached))
     if problems:
         module.fail_json(msg="; ".join(problems) + " (nothing was registered)", changed=False, **failure)
 
@@ -640,6 +681,7 @@ def main():
             required_if=[["state", "present", ["task_definition"]]],
         ),
         pin_ecr_images=dict(type="bool", default=False),
+        pull_through_prefixes=dict(type="list", elements="str", default=[]),
         **family_options(),
     )
     module = AnsibleAWSModule(

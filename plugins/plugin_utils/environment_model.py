@@ -9,6 +9,8 @@ reported at once, each naming the inventory variable it comes from, before any A
 
 import re
 
+from ansible_collections.quoin.fargate.plugins.plugin_utils.pull_through import normalize_caches
+
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
@@ -484,6 +486,9 @@ def normalize_environment(raw):
     if not isinstance(init_image, str) or any(c.isspace() for c in init_image):
         problems.append(f"quoin_init_image: {init_image!r} is not an image reference")
 
+    # Public registries cached in the environment's ECR registry, so their images can be pinned by digest.
+    pull_through_cache = normalize_caches(problems, environment, raw.get("registry_credentials"), raw.get("region"))
+
     alerts_raw = raw.get("alerts") or {}
     if not isinstance(alerts_raw, dict):
         problems.append("quoin_alerts: must be a mapping with a subscriptions list")
@@ -523,6 +528,7 @@ def normalize_environment(raw):
         "discovery_namespace": namespace,
         "environment": environment,
         "init_image": init_image,
+        "pull_through_cache": pull_through_cache,
         "stack_name": stack_name,
         "vpc_id": vpc_id,
         "subnet_ids": subnet_ids,

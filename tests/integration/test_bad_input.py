@@ -98,6 +98,10 @@ BROKEN = {
         site(quoin_load_balancer={"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"}), "quoin_load_balancer.certificate_arn:"
     ),
     "HTTP check that is not a URL": (site(quoin_http_checks=[{"url": "example.org"}]), "quoin_http_checks[0].url"),
+    "registry credential ECR cannot read": (
+        ("redeploy.yml", {"quoin_registry_credentials": {"docker-hub": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dockerhub-AbCdEf"}}),
+        "quoin_registry_credentials.docker-hub: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:dockerhub-AbCdEf' is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/",
+    ),
     "rollback of an unknown service": (("rollback.yml", {"service": "search"}), 'service: no service "search"'),
     "rollback revision that is not a number": (("rollback.yml", {"service": "cms", "revision": "latest"}), "revision: must be a positive whole number"),
     "backup of a volume that is not backed up": (("backup.yml", {"volumes": "site/data"}), "volumes: not backed-up volumes: site/data"),

@@ -88,9 +88,10 @@ def test_the_file_system_refuses_plain_nfs_root_and_other_roles(deployed, aws):
     assert allowed == sorted([deployed["ServiceCmsTaskRoleArn"], deployed["BackupTaskRoleArn"], deployed["RestoreTaskRoleArn"]])
 
 
-def test_the_execution_role_reads_only_the_named_secret_and_its_own_logs(deployed, aws):
+def role_statements(aws, role_arn):
+    """The statements of a role's inline policies, as the emulator reads them back."""
     iam = aws("iam")
-    name = deployed["ExecutionRoleArn"].rsplit("/", 1)[1]
+    name = role_arn.rsplit("/", 1)[1]
     statements = []
     for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
@@ -98,7 +99,11 @@ def test_the_execution_role_reads_only_the_named_secret_and_its_own_logs(deploye
         if isinstance(document, str):
             document = json.loads(document) if document.startswith('{"') else ast.literal_eval(document)
         statements += document["Statement"]
-    by_sid = {s["Sid"]: s for s in statements}
+    return statements
+
+
+def test_the_execution_role_reads_only_the_named_secret_and_its_own_logs(deployed, aws):
+    by_sid = {s["Sid"]: s for s in role_statements(aws, deployed["ExecutionRoleArn"])}
     assert by_sid["ReadTheNamedParameters"]["Resource"] == [
         "arn:aws:ssm:eu-central-1:123456789012:parameter/quoin/local/mesh-admin-password"
     ]

@@ -301,6 +301,8 @@ def test_the_execution_role_pulls_only_the_inventorys_repositories(default, ever
 SCOPED_WILDCARDS = (
     "${BackupBucket.Arn}/${EnvironmentName}/*",
     ":task-definition/quoin-${EnvironmentName}-backup:*",
+    # The repositories ECR creates under this environment's pull-through cache prefixes.
+    ":repository/${EnvironmentName}/",
 )
 
 
@@ -326,3 +328,31 @@ def test_ecs_exec_only_where_the_inventory_asks(default, every_variant):
     larger = every_variant["larger"]["Resources"]
     assert "ssmmessages:CreateControlChannel" in json.dumps(larger["ServiceSearchIndexTaskRole"])
     assert "ssmmessages" not in json.dumps(larger["ServiceSiteTaskRole"])
+
+
+def test_pull_through_caches_only_where_the_inventory_names_them(default, every_variant):
+    assert of_type(default, "AWS::ECR::PullThroughCacheRule") == {}
+    assert "PullThroughTheCaches" not in {s["Sid"] for s in policy_statements(default["ExecutionRole"]["Properties"])}
+    resources = every_variant["pull-through"]["Resources"]
+    assert of_type(resources, "AWS::ECR::PullThroughCacheRule") == {
+        "PullThroughCacheDockerHub": {
+            "EcrRepositoryPrefix": "local/docker-hub",
+            "UpstreamRegistry": "docker-hub",
+            "UpstreamRegistryUrl": "registry-1.docker.io",
+            "CredentialArn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+        },
+        # ECR Public needs no credential.
+        "PullThroughCacheEcrPublic": {"EcrRepositoryPrefix": "local/ecr-public", "UpstreamRegistry": "ecr-public", "UpstreamRegistryUrl": "public.ecr.aws"},
+    }
+
+
+def test_the_execution_role_may_fill_only_this_environments_caches(every_variant):
+    statements = {s["Sid"]: s for s in policy_statements(every_variant["pull-through"]["Resources"]["ExecutionRole"]["Properties"])}
+    pull = statements["PullThroughTheCaches"]
+    # A first pull creates the cache repository and imports the image; a later one imports a moved tag.
+    assert {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"} <= set(pull["Action"])
+    assert pull["Resource"] == [
+        {"Fn::Sub": f"arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/${{EnvironmentName}}/{upstream}/*"}
+        for upstream in ("docker-hub", "ecr-public")
+    ]
+    assert statements["RegistryLogin"]["Action"] == "ecr:GetAuthorizationToken"

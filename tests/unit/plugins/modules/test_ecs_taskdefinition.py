@@ -763,3 +763,109 @@ class TestPinEcrImages:
         assert result["msg"].startswith(f"resolving ECR images: quoin/cms of {ACCOUNT} in eu-central-1: Failed to describe images (nothing was registered)")
         assert result["error"]["code"] == "AccessDeniedException"
         assert ecs.calls == []
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """The warnings a module run gives, in order."""
+    given = []
+    monkeypatch.setattr(module_under_test, "warn", given.append)
+    return given
+
+
+class TestPullThroughCache:
+    """pin_ecr_images with pull_through_prefixes: a cache repository's tags resolved with BatchGetImage,
+    which imports them from upstream (creating the repository the first time), DescribeImages only in
+    check mode; images nothing can pin named in one warning."""
+
+    AWS = TestMain.AWS
+    MESH = f"{ECR}/prod/docker-hub/gentics/mesh"
+
+    def clients(self, ecs, ecr):
+        return {"ecs": ecs, ("ecr", "eu-central-1"): ecr}
+
+    def args(self, *images, **args):
+        return dict(self.AWS, family=FAMILY, pin_ecr_images=True, pull_through_prefixes=["prod/docker-hub"], task_definition=with_images(*images), **args)
+
+    def test_the_first_run_imports_the_tag_and_pins_it(self, run_module, warnings):
+        ecs, ecr = FakeECS(), FakeECR({}, upstream={"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.6")]})
+        failed, result = run_module(self.clients(ecs, ecr), self.args(f"{self.MESH}:2.1.6"))
+        assert not failed, result
+        [registered_request] = registrations(ecs)
+        assert registered_request["containerDefinitions"][0]["image"] == f"{self.MESH}@{OLD}"
+        assert registered_request["containerDefinitions"][0]["dockerLabels"]["quoin.image"] == f"{self.MESH}:2.1.6"
+        # One BatchGetImage, asking for manifest lists and indexes too (their digest is the tag's), and
+        # no DescribeImages, which would answer RepositoryNotFoundException before the first pull.
+        [call] = ecr.batch_calls
+        assert (call["repositoryName"], call["imageIds"]) == ("prod/docker-hub/gentics/mesh", [{"imageTag": "2.1.6"}])
+        assert "application/vnd.oci.image.index.v1+json" in call["acceptedMediaTypes"]
+        assert "application/vnd.docker.distribution.manifest.list.v2+json" in call["acceptedMediaTypes"]
+        assert ecr.calls == []
+        assert warnings == []
+
+    def test_a_tag_moved_upstream_is_a_new_revision_an_unmoved_one_is_none(self, run_module):
+        ecs, ecr = FakeECS(), FakeECR({}, upstream={"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.6")]})
+        clients = self.clients(ecs, ecr)
+        run_module(clients, self.args(f"{self.MESH}:2.1.6"))
+        failed, again = run_module(clients, self.args(f"{self.MESH}:2.1.6"))
+        assert (failed, again["changed"]) == (False, False)
+        ecr.upstream["prod/docker-hub/gentics/mesh"] = [image(NEW, "2.1.6")]
+        failed, moved = run_module(clients, self.args(f"{self.MESH}:2.1.6"))
+        assert not failed, moved
+        assert moved["changes"] == [f"containerDefinitions[cms].image: {self.MESH}@{OLD} -> {self.MESH}@{NEW}"]
+        assert len(registrations(ecs)) == 2
+
+    def test_check_mode_reads_the_cache_and_imports_nothing(self, run_module, warnings):
+        ecs, ecr = FakeECS(), FakeECR({"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.6")]}, upstream={"prod/docker-hub/gentics/mesh": [image(NEW, "2.1.6")]})
+        failed, result = run_module(self.clients(ecs, ecr), self.args(f"{self.MESH}:2.1.6", _ansible_check_mode=True))
+        assert not failed, result
+        assert result["task_definition"]["container_definitions"][0]["image"] == f"{self.MESH}@{OLD}"
+        assert (ecr.batch_calls, ecs.writes, warnings) == ([], [], [])
+
+    def test_check_mode_shows_a_tag_not_cached_yet_by_its_tag_with_a_warning(self, run_module, warnings):
+        ecs, ecr = FakeECS(), FakeECR({}, upstream={"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.6")]})
+        failed, result = run_module(self.clients(ecs, ecr), self.args(f"{self.MESH}:2.1.6", _ansible_check_mode=True))
+        assert not failed, result
+        assert result["changed"] is True
+        assert result["task_definition"]["container_definitions"][0]["image"] == f"{self.MESH}:2.1.6"
+        assert (ecr.batch_calls, ecr.repositories, ecs.writes) == ([], {}, [])
+        assert warnings == [f"not in the pull-through cache yet, shown by tag: a real run fetches it from upstream and pins it: {FAMILY}: container cms: {self.MESH}:2.1.6"]
+
+    @pytest.mark.parametrize(
+        "ecr, reason",
+        [
+            (FakeECR({}, upstream={"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.5")]}), f"image {MESH}:2.1.6 is not in ECR (tag 2.1.6 not found upstream)"),
+            (FakeECR({}), f"image {MESH}:2.1.6 is not in ECR (no pull-through cache rule covers it)"),
+        ],
+        ids=["tag missing upstream", "no rule"],
+    )
+    def test_an_image_upstream_lacks_fails_before_any_ecs_call(self, run_module, ecr, reason):
+        ecs = FakeECS()
+        failed, result = run_module(self.clients(ecs, ecr), self.args(f"{self.MESH}:2.1.6"))
+        assert failed
+        assert result["msg"] == f"{FAMILY}: container cms: {reason} (nothing was registered)"
+        assert ecs.calls == []
+
+    def test_an_upstream_failure_fails_naming_the_repository_and_the_reason(self, run_module):
+        ecs = FakeECS()
+        ecr = FakeECR(
+            {}, upstream={"prod/docker-hub/gentics/mesh": [image(OLD, "2.1.6")]}, upstream_failures={("prod/docker-hub/gentics/mesh", "2.1.6"): "UpstreamTooManyRequests"}
+        )
+        failed, result = run_module(self.clients(ecs, ecr), self.args(f"{self.MESH}:2.1.6"))
+        assert failed
+        assert result["msg"] == (
+            f"resolving ECR images: prod/docker-hub/gentics/mesh of {ACCOUNT} in eu-central-1: tag 2.1.6: UpstreamTooManyRequests: "
+            "stubbed upstream failure (nothing was registered)"
+        )
+        assert ecs.calls == []
+
+    def test_images_nothing_can_pin_are_named_in_one_warning(self, run_module, warnings):
+        ecs = FakeECS()
+        given = ["gentics/mesh:2.1.6", "public.ecr.aws/docker/library/busybox:1.36", f"{ECR}/quoin/cms@{OLD}"]
+        failed, result = run_module({"ecs": ecs}, self.args(*given))
+        assert not failed, result
+        assert warnings == [
+            "not pinned by digest, so a tag that moves is not noticed (only ECR images are pinned; a pull-through cache holds "
+            f"a public registry's images in ECR): {FAMILY}: container cms: gentics/mesh:2.1.6, "
+            f"{FAMILY}: container sidecar-1: public.ecr.aws/docker/library/busybox:1.36"
+        ]

@@ -1,0 +1,119 @@
+"""site.yml and redeploy.yml with pull-through caches, read back from the emulator: one rule per upstream
+the inventory names (tools/moto_server.py keeps AWS::ECR::PullThroughCacheRule and answers
+DescribePullThroughCacheRules), the execution role allowed to fill only this environment's caches, and
+the public images of the services and the backup registered from the cache, pinned by digest.
+
+The emulator reaches no upstream registry, so it cannot import an image into a cache on the first
+BatchGetImage as ECR does. The test puts into the cache repositories what that import would have put
+there, and pushes there again what a tag moved upstream would bring; that BatchGetImage itself creates
+the repository and imports the tag is tested on the ECR fakes
+(tests/unit/plugins/modules/test_ecs_taskdefinition.py::TestPullThroughCache)."""
+
+import json
+import os
+import sys
+
+import pytest
+
+from .test_deploy import REPO
+from .test_security import role_statements
+
+sys.path.insert(0, str(REPO / "tools"))
+from local_aws import image_manifest  # noqa: E402
+
+# What the local inventory's public images become in the caches.
+CACHED = {
+    "local/docker-hub/gentics/mesh": "2.1.6",
+    "local/docker-hub/nginxinc/nginx-unprivileged": "1.27-alpine",
+    "local/ecr-public/aws-cli/aws-cli": "2.22.35",
+}
+
+
+def extra_vars():
+    region = os.environ["AWS_REGION"]
+    secret = f"arn:aws:secretsmanager:{region}:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+    return json.dumps({"quoin_registry_credentials": {"docker-hub": secret, "ecr-public": None}})
+
+
+def push(aws, repository, content):
+    """Put an image under the repository's cached tag; its digest."""
+    pushed = aws("ecr").put_image(repositoryName=repository, imageManifest=image_manifest(content), imageTag=CACHED[repository])
+    return pushed["image"]["imageId"]["imageDigest"]
+
+
+def registered_image(aws, family):
+    """The image of the family's latest revision."""
+    arns = aws("ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
+    latest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[1]))
+    return aws("ecs").describe_task_definition(taskDefinition=latest)["taskDefinition"]["containerDefinitions"][0]["image"]
+
+
+@pytest.fixture(scope="module")
+def cached(reset_aws, playbook, aws):
+    reset_aws()
+    digests = {}
+    for repository in CACHED:
+        aws("ecr").create_repository(repositoryName=repository)
+        digests[repository] = push(aws, repository, f"{repository} as imported")
+    run = playbook("site.yml", "-i", "local", "-e", extra_vars())
+    assert run.returncode == 0, run.output[-5000:]
+    return run, digests
+
+
+def test_each_named_upstream_has_its_rule(cached, aws):
+    rules = aws("ecr").describe_pull_through_cache_rules()["pullThroughCacheRules"]
+    region = os.environ["AWS_REGION"]
+    assert [(r["ecrRepositoryPrefix"], r["upstreamRegistryUrl"], r.get("credentialArn")) for r in rules] == [
+        ("local/docker-hub", "registry-1.docker.io", f"arn:aws:secretsmanager:{region}:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"),
+        ("local/ecr-public", "public.ecr.aws", None),
+    ]
+
+
+def test_the_execution_role_may_fill_only_these_caches(cached, aws):
+    outputs = aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"][0]["Outputs"]
+    statements = role_statements(aws, next(o["OutputValue"] for o in outputs if o["OutputKey"] == "ExecutionRoleArn"))
+    [pull] = [s for s in statements if s.get("Sid") == "PullThroughTheCaches"]
+    assert {"ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:BatchGetImage"} <= set(pull["Action"])
+    assert sorted(pull["Resource"]) == [
+        f"arn:aws:ecr:{os.environ['AWS_REGION']}:123456789012:repository/local/{upstream}/*" for upstream in ("docker-hub", "ecr-public")
+    ]
+
+
+def test_public_images_are_registered_from_the_cache_by_digest(cached, aws):
+    _run, digests = cached
+    registry = f"123456789012.dkr.ecr.{os.environ['AWS_REGION']}.amazonaws.com"
+    assert registered_image(aws, "quoin-local-cms") == f"{registry}/local/docker-hub/gentics/mesh@{digests['local/docker-hub/gentics/mesh']}"
+    proxy = digests["local/docker-hub/nginxinc/nginx-unprivileged"]
+    assert registered_image(aws, "quoin-local-proxy") == f"{registry}/local/docker-hub/nginxinc/nginx-unprivileged@{proxy}"
+    assert registered_image(aws, "quoin-local-backup") == f"{registry}/local/ecr-public/aws-cli/aws-cli@{digests['local/ecr-public/aws-cli/aws-cli']}"
+
+
+def revisions(aws, family):
+    return len(aws("ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"])
+
+
+def test_a_rerun_changes_nothing_and_a_tag_moved_upstream_redeploys_only_its_service(cached, playbook, aws):
+    again = playbook("site.yml", "-i", "local", "-e", extra_vars())
+    assert (again.returncode, again.changed) == (0, 0), again.output[-3000:]
+    # Cached images are pinned, so no warning names them.
+    assert "container cms: gentics/mesh" not in again.output
+    before = {service: revisions(aws, f"quoin-local-{service}") for service in ("site", "cms", "proxy")}
+    moved = push(aws, "local/docker-hub/gentics/mesh", "gentics/mesh 2.1.6 rebuilt upstream")
+    redeploy = playbook("redeploy.yml", "-i", "local", "-e", extra_vars())
+    assert redeploy.returncode == 0, redeploy.output[-3000:]
+    assert registered_image(aws, "quoin-local-cms").endswith(f"/local/docker-hub/gentics/mesh@{moved}")
+    after = {service: revisions(aws, f"quoin-local-{service}") for service in ("site", "cms", "proxy")}
+    assert after == dict(before, cms=before["cms"] + 1)
+
+
+# Last: the deployment fixture replaces what the tests above deployed.
+def test_without_the_caches_the_run_names_what_it_cannot_pin(deployment, playbook):
+    """The local inventory caches nothing: its public images are named in a warning, in site.yml and in
+    redeploy.yml, and deployed as given."""
+    redeploy = playbook("redeploy.yml", "-i", "local")
+    assert (redeploy.returncode, redeploy.changed) == (0, 0), redeploy.output[-3000:]
+    for run in (deployment.run, redeploy):
+        words = " ".join(run.output.split())
+        assert "not pinned by digest, so a tag that moves is not noticed" in words
+        assert "(quoin-local-cms): container cms: gentics/mesh:2.1.6" in words
+        assert "(quoin-local-proxy): container proxy: nginxinc/nginx-unprivileged:1.27-alpine" in words
