@@ -410,14 +410,19 @@ def normalize_environment(raw):
     if not STACK_NAME.match(stack_name):
         problems.append(f"quoin_stack_name: {stack_name!r} is not a valid CloudFormation stack name")
 
-    vpc_id = raw.get("vpc_id")
-    if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
-        problems.append(f"quoin_vpc_id: {vpc_id!r} is not a VPC ID (vpc-...)")
-    subnet_ids = list(raw.get("subnet_ids") or [])
-    _check_ids(problems, "quoin_subnet_ids", subnet_ids, SUBNET_ID, "subnet")
-    public_subnet_ids = list(raw.get("public_subnet_ids") or subnet_ids)
-    if raw.get("public_subnet_ids") is not None:
-        _check_ids(problems, "quoin_public_subnet_ids", public_subnet_ids, SUBNET_ID, "subnet")
+    # network: false for a playbook that makes no AWS call (local_dev.yml): the network is neither
+    # checked nor kept, so an environment whose network does not exist yet still has a model.
+    if raw.get("network", True):
+        vpc_id = raw.get("vpc_id")
+        if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
+            problems.append(f"quoin_vpc_id: {vpc_id!r} is not a VPC ID (vpc-...)")
+        subnet_ids = list(raw.get("subnet_ids") or [])
+        _check_ids(problems, "quoin_subnet_ids", subnet_ids, SUBNET_ID, "subnet")
+        public_subnet_ids = list(raw.get("public_subnet_ids") or subnet_ids)
+        if raw.get("public_subnet_ids") is not None:
+            _check_ids(problems, "quoin_public_subnet_ids", public_subnet_ids, SUBNET_ID, "subnet")
+    else:
+        vpc_id, subnet_ids, public_subnet_ids = None, [], []
 
     retention = _as_int(raw.get("log_retention_days"))
     retention = 30 if retention is None else retention

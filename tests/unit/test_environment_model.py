@@ -342,3 +342,13 @@ def test_names_that_only_mention_a_key_are_plain_settings():
     raw = model()
     raw["services"][0]["environment"] = {"MESH_AUTH_KEYSTORE_PATH": "/mesh/data/keystore.jceks", "TOKEN_TTL_SECONDS": "60"}
     assert normalize_environment(raw)["services"][0]["environment"]["TOKEN_TTL_SECONDS"] == "60"
+
+
+def test_without_the_network_nothing_of_it_is_checked_or_kept():
+    # What local_dev.yml asks for: it makes no AWS call, and the local network may not exist yet.
+    normalized = normalize_environment(model(network=False, vpc_id="the local AWS was never started", subnet_ids=[]))
+    assert (normalized["vpc_id"], normalized["subnet_ids"], normalized["public_subnet_ids"]) == (None, [], [])
+    assert {p.split(":")[0] for p in problems_of(model(vpc_id="the local AWS was never started", subnet_ids=[]))} == {
+        "quoin_vpc_id",
+        "quoin_subnet_ids",
+    }
