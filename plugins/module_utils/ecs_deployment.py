@@ -25,6 +25,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # The verdict itself, shared with the controller side (the modules import these from here).
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import container_outcome
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import failed_container_logs
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import why_not
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import COMPLETED  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import FAILED  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import IN_PROGRESS  # noqa: F401  pylint: disable=unused-import
@@ -162,13 +165,7 @@ def failure_message(cluster, results, timeout):
 
 # Why tasks stopped: the newest stopped tasks of the expected task definition, and for each container
 # that exited with a code other than 0 (or that ECS gives a reason for) the last lines of its awslogs
-# stream. Everything here only explains a failure already found: what cannot be read is said, never raised.
-
-
-def _why_not(error):
-    """An AWS error, briefly: its code, or the exception's text."""
-    response = getattr(error, "response", None) or {}
-    return (response.get("Error") or {}).get("Code") or str(error) or type(error).__name__
+# stream. It only explains a failure already found: what cannot be read is said, never raised.
 
 
 def stopped_tasks(client, cluster, name, task_definition, count):
@@ -176,9 +173,7 @@ def stopped_tasks(client, cluster, name, task_definition, count):
     ECS keeps stopped tasks for about an hour. Filtered here by the service's group too, since not
     every ECS implementation filters ListTasks by service."""
     arns = client.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED", maxResults=100).get("taskArns") or []
-    tasks = []
-    for start in range(0, len(arns), 100):
-        tasks += client.describe_tasks(cluster=cluster, tasks=arns[start:start + 100]).get("tasks") or []
+    tasks = client.describe_tasks(cluster=cluster, tasks=arns).get("tasks") or [] if arns else []
     tasks = [
         task
         for task in tasks
@@ -188,45 +183,6 @@ def stopped_tasks(client, cluster, name, task_definition, count):
     return tasks[:count]
 
 
-def awslogs_stream(container_definition, task_id):
-    """(group, region, stream) of a container's awslogs output, or None when it has none it can be found by:
-    with a stream prefix, ECS names the stream <prefix>/<container name>/<task id>."""
-    configuration = container_definition.get("logConfiguration") or {}
-    options = configuration.get("options") or {}
-    if configuration.get("logDriver") != "awslogs" or not options.get("awslogs-group") or not options.get("awslogs-stream-prefix"):
-        return None
-    stream = f"{options['awslogs-stream-prefix']}/{container_definition['name']}/{task_id}"
-    return options["awslogs-group"], options.get("awslogs-region"), stream
-
-
-def last_log_lines(logs, group, stream, count):
-    """The stream's last `count` lines, oldest first."""
-    events = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=count, startFromHead=False).get("events") or []
-    return [event.get("message", "").rstrip("\n") for event in events][-count:]
-
-
-def _container_report(container, definition, task_id, logs_for, lines):
-    text = f"container {container.get('name')}"
-    code = container.get("exitCode")
-    text += f" exited with code {code}" if code is not None else " stopped without an exit code"
-    if container.get("reason"):
-        text += f" ({container['reason']})"
-    if not lines:
-        return text
-    where = awslogs_stream(definition, task_id) if definition else None
-    if where is None:
-        return text + "; its log lines could not be read (no awslogs stream prefix in its definition)"
-    group, region, stream = where
-    try:
-        found = last_log_lines(logs_for(region), group, stream, lines)
-    except Exception as e:  # pylint: disable=broad-except
-        # A missing stream (the container never wrote) or no logs:GetLogEvents permission.
-        return text + f"; its log lines could not be read from {group} {stream} ({_why_not(e)})"
-    if not found:
-        return text + f"; {group} {stream} holds no log lines"
-    return text + f"; last log lines in {group} {stream}: " + " | ".join(found)
-
-
 def stopped_task_reports(client, logs_for, cluster, result, tasks=3, lines=5):
     """One line per stopped task of the deployment: its stop reason and its failed containers, each with
     the last `lines` lines of its log. logs_for(region) gives a CloudWatch Logs client (region None: the
@@ -234,20 +190,15 @@ def stopped_task_reports(client, logs_for, cluster, result, tasks=3, lines=5):
     try:
         found = stopped_tasks(client, cluster, result["name"], result["task_definition"], tasks)
     except Exception as e:  # pylint: disable=broad-except
-        return [f"its stopped tasks could not be read ({_why_not(e)})"]
+        return [f"its stopped tasks could not be read ({why_not(e)})"]
     definitions = {}
     reports = []
     for task in found:
-        task_id = task["taskArn"].split("/")[-1]
-        arn = task.get("taskDefinitionArn")
-        if arn not in definitions:
-            try:
-                described = client.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-                definitions[arn] = {c["name"]: c for c in described.get("containerDefinitions") or []}
-            except Exception:  # pylint: disable=broad-except
-                definitions[arn] = {}
         failed = [c for c in task.get("containers") or [] if c.get("exitCode") not in (None, 0) or c.get("reason")]
-        text = f"stopped task {task_id}: {task.get('stoppedReason') or task.get('stopCode') or 'no reason given'}"
-        parts = [_container_report(c, definitions[arn].get(c.get("name")), task_id, logs_for, lines) for c in failed]
+        text = f"stopped task {task['taskArn'].split('/')[-1]}: {task.get('stoppedReason') or task.get('stopCode') or 'no reason given'}"
+        parts = [
+            f"container {container_outcome(c)}" + failed_container_logs(client, logs_for, definitions, task, c.get("name"), lines)
+            for c in failed
+        ]
         reports.append(text + ("; " + "; ".join(parts) if parts else ""))
     return reports

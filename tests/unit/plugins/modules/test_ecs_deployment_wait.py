@@ -525,11 +525,14 @@ class TestMain:
         assert result["msg"].startswith(f"1 of 1 service in cluster {CLUSTER} did not deploy. service site: rolled back")
         assert f"container check-connections exited with code 1; its log lines could not be read from /quoin/test site/check-connections/bbb2 ({why})" in result["msg"]
 
-    def test_a_container_without_a_stream_prefix_is_said(self, run_module):
+    def test_a_container_without_an_awslogs_stream_prefix_has_no_lines_to_read(self, run_module):
         ecs, logs = failing_site()
         ecs.task_definitions[td(2)] = [container_definition("check-connections", prefix=None), container_definition("site")]
         failed, result = run_module({"ecs": ecs, ("logs", REGION): logs}, self.args(wanted("site")))
-        assert failed and "its log lines could not be read (no awslogs stream prefix in its definition)" in result["msg"]
+        assert failed
+        assert result["services"][0]["stopped_tasks"][0] == (
+            "stopped task bbb2: Essential container in task exited; container check-connections exited with code 1"
+        )
         assert logs.calls == []
 
     def test_stopped_tasks_that_cannot_be_listed_are_said(self, run_module):
