@@ -66,13 +66,17 @@ def test_turning_ecs_exec_on_starts_a_deployment_the_wait_verifies(deployed, pla
     ecs = aws("ecs")
     service, before = primary(ecs, "site")
     assert service.get("enableExecuteCommand", False) is False
-    update = {"quoin.fargate.ecs_service": {"cluster": CLUSTER, "name": "site", "enable_execute_command": True}, "register": "site"}
+    # As the ecs role asks: the task definition the service runs, and the model's setting.
+    entry = {"name": "site", "task_definition": service["taskDefinition"], "enable_execute_command": True}
+    update = {"quoin.fargate.ecs_service": {"cluster": CLUSTER, "services": [entry]}, "register": "site"}
+    show = {"ansible.builtin.debug": {"msg": "started={{ site.services[0].deployment_started }} changes={{ site.services[0].changes }}"}}
     wait = {
-        "quoin.fargate.ecs_deployment_wait": {"cluster": CLUSTER, "services": "{{ site.services | default([site]) | quoin.fargate.started_deployments }}"},
+        "quoin.fargate.ecs_deployment_wait": {"cluster": CLUSTER, "services": "{{ site.services | quoin.fargate.started_deployments }}"},
+        "register": "waited",
         "when": "not ansible_check_mode",
     }
-    show = {"ansible.builtin.debug": {"msg": "started={{ site.deployment_started }} changes={{ site.changes }}"}}
-    path = tasks_playbook(tmp_path, "exec", [update, show, wait])
+    show_wait = {"ansible.builtin.debug": {"msg": "waited={{ waited.services | map(attribute='outcome') | list }}"}, "when": "not ansible_check_mode"}
+    path = tasks_playbook(tmp_path, "exec", [update, show, wait, show_wait])
 
     preview = playbook(path, "--check", "--diff")
     assert preview.returncode == 0, preview.output[-3000:]
@@ -86,10 +90,11 @@ def test_turning_ecs_exec_on_starts_a_deployment_the_wait_verifies(deployed, pla
     assert service["enableExecuteCommand"] is True
     assert after["id"] != before["id"] and after["rolloutState"] == "COMPLETED"
     assert f"(deployment {after['id']}) deployment started" in " ".join(e["message"] for e in service["events"])
-    assert "ecs_deployment_wait" in run.output and "skipping" not in run.output.split("ecs_deployment_wait", 1)[1][:300]
+    assert "waited=['completed']" in run.output
 
     again = playbook(path)
     assert again.returncode == 0 and again.changed == 0, again.output[-3000:]
+    assert "started=False" in again.output
     assert primary(ecs, "site")[1]["id"] == after["id"]
 
 

@@ -315,7 +315,7 @@ def test_the_round_trip_keeps_what_compose_has_no_key_for():
     model = model_of(
         [
             {"name": "site", "port": 3000, "image": "site:1", "command": ["node", "server.js"], "entrypoint": ["/sbin/tini", "--"],
-             "desired_count": 2, "enable_execute_command": True, "cpu": 2048, "memory": 5120,
+             "desired_count": 2, "enable_execute_command": True, "readonly_root_filesystem": False, "cpu": 2048, "memory": 5120,
              "environment": {"CMS_UPSTREAM": "cms.local.quoin.internal:8080", "DEBUG": False}, "talks_to": ["cms"],
              "health_check": {"command": ["CMD", "/healthcheck"], "interval": 10, "timeout": 3, "retries": 5}},
             {"name": "cms", "port": 8080, "image": "cms:1", "user": "1000:1000", "readonly_root_filesystem": False,
