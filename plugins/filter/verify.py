@@ -32,6 +32,8 @@ def probe_task_definition(model, stack, region):
         "essential": True,
         # Each run gives the script; without one the probe proves nothing, so it fails.
         "command": ["sh", "-c", "echo 'the probe checks what its run tells it to (verify.yml gives each caller its own)'; exit 2"],
+        # The task's whole memory as the container's hard limit, as the backup task has it.
+        "memory": 512,
         "readonlyRootFilesystem": True,
         "user": "65534",
         "logConfiguration": {

@@ -71,7 +71,12 @@ def test_turning_ecs_exec_on_starts_a_deployment_the_wait_verifies(deployed, pla
     update = {"quoin.fargate.ecs_service": {"cluster": CLUSTER, "services": [entry]}, "register": "site"}
     show = {"ansible.builtin.debug": {"msg": "started={{ site.services[0].deployment_started }} changes={{ site.services[0].changes }}"}}
     wait = {
-        "quoin.fargate.ecs_deployment_wait": {"cluster": CLUSTER, "services": "{{ site.services | quoin.fargate.started_deployments }}"},
+        # As the ecs role passes them: a name and a task definition per started deployment.
+        "quoin.fargate.ecs_deployment_wait": {
+            "cluster": CLUSTER,
+            "services": "{{ site.services | quoin.fargate.started_deployments | map('dict2items')"
+                        " | map('selectattr', 'key', 'in', ['name', 'task_definition']) | map('items2dict') | list }}",
+        },
         "register": "waited",
         "when": "not ansible_check_mode",
     }
@@ -80,8 +85,10 @@ def test_turning_ecs_exec_on_starts_a_deployment_the_wait_verifies(deployed, pla
 
     preview = playbook(path, "--check", "--diff")
     assert preview.returncode == 0, preview.output[-3000:]
-    assert "started=True" in preview.output
-    assert "enable_execute_command from false to true (starts a new deployment" in preview.output
+    # One line: the YAML result output wraps long messages.
+    shown = " ".join(preview.output.split())
+    assert "started=True" in shown
+    assert "enable_execute_command from false to true (starts a new deployment: running tasks keep the setting" in shown, shown[-3000:]
     assert primary(ecs, "site")[1]["id"] == before["id"]
 
     run = playbook(path)

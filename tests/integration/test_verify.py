@@ -96,7 +96,7 @@ def probe_tasks(aws):
     ecs = aws("ecs")
     arns = ecs.list_tasks(cluster="quoin-local", startedBy="quoin-probe-proxy")["taskArns"]
     tasks = ecs.describe_tasks(cluster="quoin-local", tasks=arns)["tasks"] if arns else []
-    return sorted(tasks, key=lambda task: task["createdAt"], reverse=True)
+    return sorted(tasks, key=lambda task: task["stoppedAt"], reverse=True)
 
 
 def test_the_probe_runs_as_the_caller_and_checks_its_edges(deployed, playbook, aws, deployment):
@@ -143,7 +143,7 @@ def test_check_mode_says_what_would_be_probed_and_runs_nothing(deployed, playboo
     before = len(probe_tasks(aws))
     run = playbook("verify.yml", "-i", "local", "--check", "-e", json.dumps({"verify_load_balancer_targets": False}))
     assert run.returncode == 0 and run.changed == 0, run.output[-5000:]
-    assert "a probe task as proxy (its subnets and security group) would check that site, cms answer" in run.output
+    assert "a probe task as proxy (its subnets and security group) would check that site, cms answer" in " ".join(run.output.split())
     assert len(probe_tasks(aws)) == before
 
 
