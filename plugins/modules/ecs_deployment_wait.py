@@ -69,8 +69,8 @@ options:
   stopped_tasks:
     description:
       - For a service that failed, rolled back or timed out, how many of its newest stopped tasks of the
-        expected task definition the failure describes (RV(services[].stopped_tasks)): why each stopped,
-        and each container that exited with a code other than 0 or with a reason, with the last
+        expected task definition the failure describes (RV(services[].stopped_tasks)), saying why each
+        stopped, and each container that exited with a code other than 0 or with a reason, with the last
         O(log_lines) lines of its C(awslogs) stream (C(<prefix>/<container>/<task id>), read with
         C(GetLogEvents)). A stream that is missing or cannot be read is said so; it never fails the
         message. V(0) reads no tasks.
