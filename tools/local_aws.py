@@ -109,6 +109,10 @@ def seed_network(endpoint: str) -> dict:
             CidrBlock=VPC_CIDR,
             TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": NETWORK_NAME}]}],
         )["Vpc"]["VpcId"]
+    # As the stack role requires (Cloud Map's private zone and EFS mounts resolve through the VPC's DNS);
+    # a new VPC has DNS hostnames off. One attribute per call, as the API takes them.
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     existing = {
         s["CidrBlock"]: s["SubnetId"]
         for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]

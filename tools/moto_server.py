@@ -27,6 +27,7 @@ from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.utils import generate_dns_from_ip
 from moto.ecs.models import Cluster
 from moto.ecs.models import Container
+from moto.ecs.models import Task
 from moto.efs.exceptions import FileSystemNotFound
 from moto.efs.responses import EFSResponse
 from moto.ecs.models import ecs_backends
@@ -300,7 +301,10 @@ ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rule
 # running) and MOTO_ECS_SERVICE_FAILED_TASKS (the tasks of a new deployment that fail to start) are read
 # per request, as moto reads them. Failed tasks leave a service's first deployment alone, as in moto, so
 # that the service has a completed deployment to roll back to. A failed deployment stays listed until
-# the next deployment starts; AWS drops it once its tasks are gone.
+# the next deployment starts; AWS drops it once its tasks are gone. Its failed tasks are kept as AWS
+# keeps stopped tasks for a while: STOPPED, started by the deployment, in the service's group, every
+# container exited with MOTO_ECS_TASK_EXIT_CODE (1 when that is 0: a task that failed did not exit
+# cleanly), so that ListTasks and DescribeTasks show why the deployment failed.
 _DEPLOYMENT_CONFIGURATION = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
     "maximumPercent": 200,
@@ -383,7 +387,28 @@ def _set_running(service, deployment, running):
         _service_event(service, "has reached a steady state.")
 
 
-def _start_deployment(service):
+def _keep_failed_tasks(backend, service, deployment, count):
+    cluster = backend._get_cluster(service.cluster_name)
+    task_definition = backend.describe_task_definition(deployment["taskDefinition"])
+    for _ in range(count):
+        task = Task(
+            cluster,
+            task_definition,
+            None,
+            None,
+            backend,
+            group=f"service:{service.name}",
+            launch_type=service.launch_type or "FARGATE",
+            started_by=deployment["id"],
+            networking_configuration=copy.deepcopy(service.network_configuration) or None,
+            platform_version=service.platform_version,
+        )
+        task.containers = _task_containers(task, task_definition)
+        _stop_task(task, _exit_code() or 1)
+        backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+
+
+def _start_deployment(backend, service):
     running = _env_count("MOTO_ECS_SERVICE_RUNNING")
     failed_tasks = _env_count("MOTO_ECS_SERVICE_FAILED_TASKS") if service.desired_count else 0
     breaker = service.deployment_configuration["deploymentCircuitBreaker"]
@@ -399,6 +424,7 @@ def _start_deployment(service):
     failed = []
     if failed_tasks:
         primary["failedTasks"] = failed_tasks
+        _keep_failed_tasks(backend, service, primary, failed_tasks)
         _service_event(service, f"(deployment {primary['id']}) {failed_tasks} tasks failed to start.")
         if breaker.get("enable"):
             primary.update(rolloutState="FAILED", pendingCount=0, rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
@@ -475,7 +501,7 @@ def update_service(self, service_properties):
             for name in _REDEPLOYING
         )
         if redeploy:
-            _start_deployment(service)
+            _start_deployment(self, service)
         elif service.desired_count != before["desired_count"]:
             # A new desired count changes the PRIMARY deployment's, without a new deployment.
             primary = service.deployments[0]
@@ -551,7 +577,7 @@ def run_task(self):
     return result
 
 
-def _stop_task(task):
+def _stop_task(task, exit_code):
     now = utcnow()
     task.last_status = "STOPPED"
     task.desired_status = "STOPPED"
@@ -560,14 +586,14 @@ def _stop_task(task):
     task.stopping_at = task.execution_stopped_at = task.stopped_at = now
     for container in task.containers:
         container.last_status = "STOPPED"
-        container.exitCode = _exit_code()
+        container.exitCode = exit_code
 
 
 def describe_tasks(self, cluster_str, tasks):
     found = _describe_tasks(self, cluster_str, tasks)
     for task in found:
         if getattr(task, "started_by_run_task", False) and task.desired_status == "RUNNING":
-            _stop_task(task)
+            _stop_task(task, _exit_code())
     return found
 
 

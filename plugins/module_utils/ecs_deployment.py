@@ -25,6 +25,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # The verdict itself, shared with the controller side (the modules import these from here).
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import container_outcome
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import failed_container_logs
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import why_not
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import COMPLETED  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import FAILED  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import IN_PROGRESS  # noqa: F401  pylint: disable=unused-import
@@ -40,6 +43,8 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import t
 
 # DescribeServices takes at most this many services per call.
 DESCRIBE_SERVICES_LIMIT = 10
+# The outcomes whose stopped tasks may say why: the service exists and tasks of the deployment ran.
+EXPLAINED_BY_TASKS = (FAILED, ROLLED_BACK, TIMED_OUT)
 
 
 class AnsibleECSDeploymentError(AnsibleAWSError):
@@ -151,6 +156,49 @@ def failure_message(cluster, results, timeout):
         text = _failure(result, cluster, timeout)
         if result.get("events"):
             text += "; last events: " + " | ".join(result["events"])
+        if result.get("stopped_tasks"):
+            text += "; " + "; ".join(result["stopped_tasks"])
         parts.append(text if text.endswith(".") else text + ".")
     services = "service" if len(results) == 1 else "services"
     return f"{len(failed)} of {len(results)} {services} in cluster {cluster} did not deploy. " + " ".join(parts)
+
+
+# Why tasks stopped: the newest stopped tasks of the expected task definition, and for each container
+# that exited with a code other than 0 (or that ECS gives a reason for) the last lines of its awslogs
+# stream. It only explains a failure already found: what cannot be read is said, never raised.
+
+
+def stopped_tasks(client, cluster, name, task_definition, count):
+    """The newest `count` stopped tasks of the service that ran the task definition, newest first.
+    ECS keeps stopped tasks for about an hour. Filtered here by the service's group too, since not
+    every ECS implementation filters ListTasks by service."""
+    arns = client.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED", maxResults=100).get("taskArns") or []
+    tasks = client.describe_tasks(cluster=cluster, tasks=arns).get("tasks") or [] if arns else []
+    tasks = [
+        task
+        for task in tasks
+        if task.get("group") in (None, f"service:{name}") and task_definition_matches(task.get("taskDefinitionArn"), task_definition)
+    ]
+    tasks.sort(key=lambda task: str(task.get("stoppedAt") or task.get("createdAt") or ""), reverse=True)
+    return tasks[:count]
+
+
+def stopped_task_reports(client, logs_for, cluster, result, tasks=3, lines=5):
+    """One line per stopped task of the deployment: its stop reason and its failed containers, each with
+    the last `lines` lines of its log. logs_for(region) gives a CloudWatch Logs client (region None: the
+    module's own)."""
+    try:
+        found = stopped_tasks(client, cluster, result["name"], result["task_definition"], tasks)
+    except Exception as e:  # pylint: disable=broad-except
+        return [f"its stopped tasks could not be read ({why_not(e)})"]
+    definitions = {}
+    reports = []
+    for task in found:
+        failed = [c for c in task.get("containers") or [] if c.get("exitCode") not in (None, 0) or c.get("reason")]
+        text = f"stopped task {task['taskArn'].split('/')[-1]}: {task.get('stoppedReason') or task.get('stopCode') or 'no reason given'}"
+        parts = [
+            f"container {container_outcome(c)}" + failed_container_logs(client, logs_for, definitions, task, c.get("name"), lines)
+            for c in failed
+        ]
+        reports.append(text + ("; " + "; ".join(parts) if parts else ""))
+    return reports

@@ -467,9 +467,15 @@ def service_differences(service, params, task_definition=None):
     execute = params.get("enable_execute_command")
     if execute is not None and bool(service.get("enableExecuteCommand")) != execute:
         request["enableExecuteCommand"] = execute
-        changes.append(_change("enable_execute_command", bool(service.get("enableExecuteCommand")), execute))
+        # Running tasks keep the setting they started with: only new tasks get (or lose) ECS Exec.
+        request["forceNewDeployment"] = True
+        changes.append(
+            _change("enable_execute_command", bool(service.get("enableExecuteCommand")), execute)
+            + " (starts a new deployment: running tasks keep the setting they started with)"
+        )
+        deployment_started = True
 
-    if params.get("force_new_deployment"):
+    if params.get("force_new_deployment") and not request.get("forceNewDeployment"):
         request["forceNewDeployment"] = True
         changes.append("force_new_deployment")
         deployment_started = True

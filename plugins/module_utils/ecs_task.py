@@ -28,6 +28,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import container_outcome
 from ansible_collections.quoin.fargate.plugins.module_utils.results import jsonable
 
 # DescribeTasks takes at most this many tasks per call; RunTask starts at most 10.
@@ -198,12 +199,13 @@ def failures_message(failures):
     return "; ".join(lines)
 
 
-def task_problems(tasks, essential):
+def task_problems(tasks, essential, explain=None):
     """Why stopped tasks failed, one line each: an essential container that exited with a code other
     than 0 or without one (it never ran), or a task that failed to start. [] when all succeeded.
 
     essential: {task definition ARN: names of its essential containers}; a task definition not in it
-    counts every container as essential.
+    counts every container as essential. explain(task, container name), when given, returns what to add
+    to a failed container's line (its last log lines).
     """
     problems = []
     for task in tasks:
@@ -215,17 +217,10 @@ def task_problems(tasks, essential):
         names = essential.get(task.get("taskDefinitionArn"))
         containers = [c for c in task.get("containers") or [] if names is None or c.get("name") in names]
         for container in containers:
-            code = container.get("exitCode")
-            detail = f" ({container['reason']})" if container.get("reason") else ""
-            if code is None:
+            if container.get("exitCode") != 0:
                 problems.append(
-                    f"task {arn}: essential container {container.get('name')} stopped without an exit code{detail}; "
-                    f"{stop_code}: {reason}"
-                )
-            elif code != 0:
-                problems.append(
-                    f"task {arn}: essential container {container.get('name')} exited with code {code}{detail}; "
-                    f"{stop_code}: {reason}"
+                    f"task {arn}: essential container {container_outcome(container)}; {stop_code}: {reason}"
+                    + (explain(task, container.get("name")) if explain else "")
                 )
         if not containers and task.get("stopCode") == "TaskFailedToStart":
             problems.append(f"task {arn}: failed to start; {stop_code}: {reason}")

@@ -17,7 +17,8 @@ description:
     still rolling out, as after the deployment circuit breaker's rollback), when a service is missing or
     deleted, or when O(timeout) passes first. One message then names every such service with the task
     definition it should run, what its PRIMARY deployment runs instead, the rollout state and its reason,
-    and the last O(events) service events.
+    the last O(events) service events, and why its newest stopped tasks stopped, with the last log lines
+    of each container that failed (O(stopped_tasks)).
   - All services are waited on together; each round asks about every service still rolling out, ten per
     C(DescribeServices) call. A failed service does not end the wait for the others.
   - community.aws.ecs_service waits for nothing when it deploys, and the C(services_stable) waiter is
@@ -63,6 +64,21 @@ options:
   events:
     description:
       - How many of a service's most recent events a failure quotes (and RV(services[].events) holds).
+    type: int
+    default: 5
+  stopped_tasks:
+    description:
+      - For a service that failed, rolled back or timed out, how many of its newest stopped tasks of the
+        expected task definition the failure describes (RV(services[].stopped_tasks)), saying why each
+        stopped, and each container that exited with a code other than 0 or with a reason, with the last
+        O(log_lines) lines of its C(awslogs) stream (C(<prefix>/<container>/<task id>), read with
+        C(GetLogEvents)). A stream that is missing or cannot be read is said so; it never fails the
+        message. V(0) reads no tasks.
+    type: int
+    default: 3
+  log_lines:
+    description:
+      - How many of a failed container's last log lines O(stopped_tasks) quotes; V(0) reads no logs.
     type: int
     default: 5
 notes:
@@ -160,6 +176,18 @@ services:
       type: list
       elements: str
       sample: ["2025-01-31T10:02:11+00:00 (service site) rolling back to deployment ecs-svc/4125093284910."]
+    stopped_tasks:
+      description:
+        - Why the newest stopped tasks of the expected task definition stopped, one line per task, with
+          its failed containers and their last log lines (see O(stopped_tasks)).
+      returned: when the deploy failed, was rolled back or timed out, and O(stopped_tasks) is not 0
+      type: list
+      elements: str
+      sample:
+        - >-
+          stopped task 0123456789abcdef: Essential container in task exited; container check-connections exited
+          with code 1; last log lines in /quoin/prod proxy/check-connections/0123456789abcdef:
+          proxy -> cms: cms.prod.quoin.internal:8080 did not answer
 polls:
   description: How many rounds of DescribeServices calls were made.
   returned: always
@@ -185,9 +213,11 @@ msg:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import EXPLAINED_BY_TASKS
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import SKIPPED
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import AnsibleECSDeploymentError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import failure_message
+from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import stopped_task_reports
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import task_definition_problem
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment import wait_for_deployments
 
@@ -195,7 +225,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_deployment impor
 def validate(params):
     """Problems with the parameters that the argument spec cannot express, one line each."""
     problems = []
-    for name in ("timeout", "events"):
+    for name in ("timeout", "events", "stopped_tasks", "log_lines"):
         if params[name] < 0:
             problems.append(f"{name}: {params[name]} must not be negative")
     if params["delay"] < 1:
@@ -218,6 +248,23 @@ def skipped(services):
     ]
 
 
+def explain(module, client, results):
+    """Adds each failed service's stopped tasks and their containers' last log lines to its result."""
+    logs_clients = {}
+
+    def logs_for(region):
+        if region not in logs_clients:
+            extra = dict(region=region) if region else {}
+            logs_clients[region] = module.client("logs", retry_decorator=AWSRetry.jittered_backoff(), **extra)
+        return logs_clients[region]
+
+    for result in results:
+        if result["outcome"] in EXPLAINED_BY_TASKS:
+            result["stopped_tasks"] = stopped_task_reports(
+                client, logs_for, module.params["cluster"], result, module.params["stopped_tasks"], module.params["log_lines"]
+            )
+
+
 def main():
     argument_spec = dict(
         cluster=dict(type="str", required=True),
@@ -233,6 +280,8 @@ def main():
         timeout=dict(type="int", default=600),
         delay=dict(type="int", default=10),
         events=dict(type="int", default=5),
+        stopped_tasks=dict(type="int", default=3),
+        log_lines=dict(type="int", default=5),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -258,6 +307,8 @@ def main():
     except AnsibleECSDeploymentError as e:
         module.fail_json_aws_error(e)
 
+    if params["stopped_tasks"] and any(result["outcome"] in EXPLAINED_BY_TASKS for result in results):
+        explain(module, client, results)
     message = failure_message(params["cluster"], results, params["timeout"])
     if message:
         module.fail_json(msg=message, changed=False, services=results, polls=polls, elapsed=elapsed)

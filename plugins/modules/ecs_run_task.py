@@ -47,7 +47,7 @@ options:
     description:
       - The Fargate platform version; AWS's C(LATEST) when omitted.
     type: str
-  network_configuration:
+  network_configuration: &network_configuration
     description:
       - The awsvpc network configuration of the tasks (required for Fargate).
     type: dict
@@ -66,7 +66,7 @@ options:
         type: str
         choices: ['ENABLED', 'DISABLED']
         default: DISABLED
-  overrides:
+  overrides: &overrides
     description:
       - What differs from the task definition for these tasks.
     type: dict
@@ -116,6 +116,31 @@ options:
     description:
       - Who started the tasks (at most 36 characters), shown in the console and usable in ListTasks.
     type: str
+  runs:
+    description:
+      - Several runs of the task definition at once, each with its own network configuration, overrides
+        and O(started_by) (replacing the top-level ones it gives). Each starts O(count) tasks; every run
+        is started first, then all are waited on together, and a failure names the run of each failed task.
+      - Omitted, the module makes one run from the top-level options.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: What the run is, for messages and RV(runs).
+        type: str
+        required: true
+      network_configuration: *network_configuration
+      overrides: *overrides
+      started_by:
+        description: As O(started_by).
+        type: str
+  log_lines:
+    description:
+      - For an essential container that failed, how many of its last log lines the failure quotes, read
+        with C(GetLogEvents) from the C(awslogs) stream its definition names (C(<prefix>/<container>/<task id>)).
+        A stream that is missing or cannot be read is said so. V(0) reads no logs.
+    type: int
+    default: 5
   tags:
     description:
       - Tags for the tasks.
@@ -219,6 +244,12 @@ failures:
   type: list
   elements: dict
   sample: [{"arn": "arn:aws:ecs:eu-central-1:123456789012:container-instance/prod/0123", "reason": "RESOURCE:MEMORY"}]
+runs:
+  description: With O(runs), each run's name and the ARNs of the tasks it started.
+  returned: when O(runs) is given
+  type: list
+  elements: dict
+  sample: [{"name": "proxy", "task_arns": ["arn:aws:ecs:eu-central-1:123456789012:task/prod/0123456789abcdef0123456789abcdef"]}]
 tasks:
   description:
     - The tasks, snake_cased as DescribeTasks returns them (as RunTask returned them with O(wait=false));
@@ -271,6 +302,7 @@ import uuid
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.quoin.fargate.plugins.module_utils.awslogs import failed_container_logs
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task import AnsibleECSTaskError
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task import essential_containers
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task import failures_message
@@ -291,7 +323,24 @@ def validate(params):
         problems.append("wait_timeout must not be negative")
     if params["wait_delay"] < 1:
         problems.append("wait_delay must be at least 1")
+    if params["log_lines"] < 0:
+        problems.append("log_lines must not be negative")
+    names = [run["name"] for run in params["runs"] or []]
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        problems.append(f"runs: {name} is listed more than once")
     return problems
+
+
+def run_parameters(module):
+    """[(run name or None, the parameters of that run)]: the runs, or the top-level options alone."""
+    params = module.params
+    if not params["runs"]:
+        return [(None, params)]
+    runs = []
+    for run in params["runs"]:
+        own = {key: run[key] for key in ("network_configuration", "overrides", "started_by") if run.get(key) is not None}
+        runs.append((run["name"], dict(params, **own)))
+    return runs
 
 
 def result_of(tasks, stopped, arns=None, **extra):
@@ -310,16 +359,21 @@ def fail_after_start(module, error, tasks):
 def run(client, module):
     """Start the tasks and, with wait, wait for them: the module's result, or a failure."""
     params = module.params
-    tasks, failures = run_task(client, **run_task_request(params, str(uuid.uuid4())))
-    if failures:
-        module.fail_json(
-            msg=f"RunTask could not start every task of {params['task_definition']} in cluster {params['cluster']}: "
-            + failures_message(failures),
-            failures=failures,
-            **result_of(tasks, False),
-        )
+    tasks, runs = [], []
+    for name, run_params in run_parameters(module):
+        started, failures = run_task(client, **run_task_request(run_params, str(uuid.uuid4())))
+        tasks += started
+        runs.append(dict(name=name, task_arns=[task["taskArn"] for task in started]))
+        if failures:
+            module.fail_json(
+                msg=f"RunTask could not start every task of {params['task_definition']} in cluster {params['cluster']}"
+                + (f" for run {name}" if name else "") + ": " + failures_message(failures),
+                failures=failures,
+                **result_of(tasks, False, **runs_result(params, runs)),
+            )
+    extra = runs_result(params, runs)
     if not params["wait"]:
-        return result_of(tasks, all(is_stopped(task) for task in tasks))
+        return result_of(tasks, all(is_stopped(task) for task in tasks), **extra)
 
     arns = [task["taskArn"] for task in tasks]
     try:
@@ -331,14 +385,39 @@ def run(client, module):
     if missing:
         module.fail_json(
             msg=f"ECS no longer knows the tasks {', '.join(missing)} in cluster {params['cluster']}",
-            **result_of(tasks, False, arns, polls=polls),
+            **result_of(tasks, False, arns, polls=polls, **extra),
         )
     if not all(is_stopped(task) for task in tasks):
-        module.fail_json(msg=timeout_message(tasks, params["wait_timeout"]), **result_of(tasks, False, polls=polls))
-    problems = task_problems(tasks, essential)
+        module.fail_json(msg=timeout_message(tasks, params["wait_timeout"]), **result_of(tasks, False, polls=polls, **extra))
+    explain = log_explainer(module, client)
+    problems = []
+    for started in runs:
+        of_run = [task for task in tasks if task["taskArn"] in started["task_arns"]]
+        prefix = f"run {started['name']}: " if started["name"] else ""
+        problems += [prefix + line for line in task_problems(of_run, essential, explain)]
     if problems:
-        module.fail_json(msg="; ".join(problems), **result_of(tasks, True, polls=polls))
-    return result_of(tasks, True, polls=polls)
+        module.fail_json(msg="; ".join(problems), **result_of(tasks, True, polls=polls, **extra))
+    return result_of(tasks, True, polls=polls, **extra)
+
+
+def runs_result(params, runs):
+    return dict(runs=runs) if params["runs"] else {}
+
+
+def log_explainer(module, client):
+    """explain(task, container name) for task_problems: the container's last log lines."""
+    logs_clients, definitions = {}, {}
+
+    def logs_for(region):
+        if region not in logs_clients:
+            extra = dict(region=region) if region else {}
+            logs_clients[region] = module.client("logs", retry_decorator=AWSRetry.jittered_backoff(), **extra)
+        return logs_clients[region]
+
+    def explain(task, name):
+        return failed_container_logs(client, logs_for, definitions, task, name, module.params["log_lines"])
+
+    return explain
 
 
 def main():
@@ -355,6 +434,13 @@ def main():
         memory=dict(type="int"),
         memory_reservation=dict(type="int"),
     )
+    overrides_options = dict(
+        container_overrides=dict(type="list", elements="dict", default=[], options=container_options),
+        task_role_arn=dict(type="str"),
+        execution_role_arn=dict(type="str"),
+        cpu=dict(type="str"),
+        memory=dict(type="str"),
+    )
     argument_spec = dict(
         cluster=dict(type="str", required=True),
         task_definition=dict(type="str", required=True),
@@ -362,17 +448,19 @@ def main():
         launch_type=dict(type="str", choices=["FARGATE", "EC2", "EXTERNAL"], default="FARGATE"),
         platform_version=dict(type="str"),
         network_configuration=dict(type="dict", options=network_options),
-        overrides=dict(
-            type="dict",
+        overrides=dict(type="dict", options=overrides_options),
+        started_by=dict(type="str"),
+        runs=dict(
+            type="list",
+            elements="dict",
             options=dict(
-                container_overrides=dict(type="list", elements="dict", default=[], options=container_options),
-                task_role_arn=dict(type="str"),
-                execution_role_arn=dict(type="str"),
-                cpu=dict(type="str"),
-                memory=dict(type="str"),
+                name=dict(type="str", required=True),
+                network_configuration=dict(type="dict", options=network_options),
+                overrides=dict(type="dict", options=overrides_options),
+                started_by=dict(type="str"),
             ),
         ),
-        started_by=dict(type="str"),
+        log_lines=dict(type="int", default=5),
         tags=dict(type="dict", aliases=["resource_tags"]),
         propagate_tags=dict(type="str", choices=["TASK_DEFINITION", "NONE"]),
         enable_ecs_managed_tags=dict(type="bool"),
@@ -386,13 +474,15 @@ def main():
         module.fail_json(msg="; ".join(problems))
 
     if module.check_mode:
+        names = [run["name"] for run in module.params["runs"] or []]
         module.exit_json(
             changed=True,
             tasks=[],
             task_arns=[],
             stopped=False,
             msg=f"Check mode: would run {module.params['count']} task(s) of {module.params['task_definition']}"
-            f" in cluster {module.params['cluster']}.",
+            f" in cluster {module.params['cluster']}" + (f" for each run: {', '.join(names)}." if names else "."),
+            **runs_result(module.params, [dict(name=name, task_arns=[]) for name in names]),
         )
 
     client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())

@@ -36,6 +36,8 @@ FARGATE_SIZES = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 MAX_POSIX_ID = 4294967295
+# Where the SSM agent that ECS Exec starts in a container keeps its state and logs: it must write there.
+SSM_AGENT_PATHS = ("/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 # An image in an ECR registry: account, region, repository (the tag or digest after it).
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -208,6 +210,22 @@ def _normalize_container(problems, where, service):
     if not isinstance(execute, bool):
         problems.append(f"{where}.enable_execute_command: {execute!r} must be true or false")
     service["enable_execute_command"] = execute is True
+    if service["enable_execute_command"] and service["readonly_root_filesystem"]:
+        unwritable = [path for path in SSM_AGENT_PATHS if not any(_covers(scratch_path, path) for scratch_path in scratch)]
+        if unwritable:
+            problems.append(
+                f"{where}.enable_execute_command: ECS Exec's SSM agent writes to {' and '.join(unwritable)}, which "
+                f"the read-only root file system does not allow; add them to {where}.scratch_paths or set "
+                f"{where}.readonly_root_filesystem: false"
+            )
+
+
+def _covers(scratch_path, path):
+    """A scratch path makes `path` writable when it is `path` or a directory above it."""
+    if not isinstance(scratch_path, str):
+        return False
+    scratch_path = scratch_path.rstrip("/")
+    return path == scratch_path or path.startswith(scratch_path + "/")
 
 
 def _env_value(value):
@@ -394,14 +412,19 @@ def normalize_environment(raw):
     if not STACK_NAME.match(stack_name):
         problems.append(f"quoin_stack_name: {stack_name!r} is not a valid CloudFormation stack name")
 
-    vpc_id = raw.get("vpc_id")
-    if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
-        problems.append(f"quoin_vpc_id: {vpc_id!r} is not a VPC ID (vpc-...)")
-    subnet_ids = list(raw.get("subnet_ids") or [])
-    _check_ids(problems, "quoin_subnet_ids", subnet_ids, SUBNET_ID, "subnet")
-    public_subnet_ids = list(raw.get("public_subnet_ids") or subnet_ids)
-    if raw.get("public_subnet_ids") is not None:
-        _check_ids(problems, "quoin_public_subnet_ids", public_subnet_ids, SUBNET_ID, "subnet")
+    # network: false for a playbook that makes no AWS call (local_dev.yml): the network is neither
+    # checked nor kept, so an environment whose network does not exist yet still has a model.
+    if raw.get("network", True):
+        vpc_id = raw.get("vpc_id")
+        if not isinstance(vpc_id, str) or not VPC_ID.match(vpc_id):
+            problems.append(f"quoin_vpc_id: {vpc_id!r} is not a VPC ID (vpc-...)")
+        subnet_ids = list(raw.get("subnet_ids") or [])
+        _check_ids(problems, "quoin_subnet_ids", subnet_ids, SUBNET_ID, "subnet")
+        public_subnet_ids = list(raw.get("public_subnet_ids") or subnet_ids)
+        if raw.get("public_subnet_ids") is not None:
+            _check_ids(problems, "quoin_public_subnet_ids", public_subnet_ids, SUBNET_ID, "subnet")
+    else:
+        vpc_id, subnet_ids, public_subnet_ids = None, [], []
 
     retention = _as_int(raw.get("log_retention_days"))
     retention = 30 if retention is None else retention

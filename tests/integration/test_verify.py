@@ -91,6 +91,62 @@ def test_check_mode_runs_the_checks_and_changes_nothing(deployed, playbook, aws,
     assert service_state(aws) == before
 
 
+def probe_tasks(aws):
+    """The probe tasks verify started, newest first, as the emulator describes them."""
+    ecs = aws("ecs")
+    arns = ecs.list_tasks(cluster="quoin-local", startedBy="quoin-probe-proxy")["taskArns"]
+    tasks = ecs.describe_tasks(cluster="quoin-local", tasks=arns)["tasks"] if arns else []
+    return sorted(tasks, key=lambda task: task["stoppedAt"], reverse=True)
+
+
+def test_the_probe_runs_as_the_caller_and_checks_its_edges(deployed, playbook, aws, deployment):
+    before = len(probe_tasks(aws))
+    run = verify(playbook)
+    assert run.returncode == 0, run.output[-5000:]
+    assert run.changed == 0
+    tasks = probe_tasks(aws)
+    # One probe task per caller (the proxy is the only service with talks_to), one per run.
+    assert len(tasks) == before + 1
+    task = tasks[0]
+    ecs = aws("ecs")
+    proxy = ecs.describe_services(cluster="quoin-local", services=["proxy"])["services"][0]
+    awsvpc = task["attachments"][0]["details"]
+    assert {"name": "subnetId", "value": deployment.outputs["SubnetIds"].split(",")[0]} in awsvpc
+    # The emulator keeps the task's network interface: its security group is the proxy's.
+    interface = next(d["value"] for d in awsvpc if d["name"] == "networkInterfaceId")
+    groups = aws("ec2").describe_network_interfaces(NetworkInterfaceIds=[interface])["NetworkInterfaces"][0]["Groups"]
+    assert [g["GroupId"] for g in groups] == proxy["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+    [override] = task["overrides"]["containerOverrides"]
+    script = override["command"][2]
+    assert override["name"] == "probe" and override["command"][:2] == ["sh", "-c"]
+    assert "nc -z -w 5 site.local.quoin.internal 3000" in script and "nc -z -w 5 cms.local.quoin.internal 8080" in script
+    definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+    assert definition["family"] == "quoin-local-probe"
+    assert definition["executionRoleArn"] == deployment.outputs["ExecutionRoleArn"]
+    [container] = definition["containerDefinitions"]
+    assert container["image"] == "public.ecr.aws/docker/library/busybox:1.36"
+    assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "probe"
+    assert container["logConfiguration"]["options"]["awslogs-group"] == deployment.outputs["LogGroupName"]
+
+
+def test_a_failed_probe_fails_naming_the_caller_and_its_log_lines(deployed, playbook, aws, emulator_settings):
+    emulator_settings(MOTO_ECS_TASK_EXIT_CODE="1")
+    message = failure(verify(playbook))
+    assert "the connection probes (one task per calling service) failed: run proxy: task " in message, message
+    assert "essential container probe exited with code 1" in message, message
+    task_id = probe_tasks(aws)[0]["taskArn"].split("/")[-1]
+    # The emulator runs no container, so nothing wrote the stream: the message says where it looked.
+    assert f"its log lines could not be read from /quoin/local probe/probe/{task_id} (ResourceNotFoundException)" in message
+
+
+def test_check_mode_says_what_would_be_probed_and_runs_nothing(deployed, playbook, aws):
+    before = len(probe_tasks(aws))
+    run = playbook("verify.yml", "-i", "local", "--check", "-e", json.dumps({"verify_load_balancer_targets": False}))
+    assert run.returncode == 0 and run.changed == 0, run.output[-5000:]
+    assert "a probe task as proxy (its subnets and security group) would check that site, cms answer" in " ".join(run.output.split())
+    assert len(probe_tasks(aws)) == before
+
+
 def test_a_wrong_status_fails_naming_the_url(deployed, playbook, server):
     del server.paths[:]
     run = verify(playbook, {"url": url(server, "/broken"), "retries": 1, "delay": 0})

@@ -315,7 +315,7 @@ def test_the_round_trip_keeps_what_compose_has_no_key_for():
     model = model_of(
         [
             {"name": "site", "port": 3000, "image": "site:1", "command": ["node", "server.js"], "entrypoint": ["/sbin/tini", "--"],
-             "desired_count": 2, "enable_execute_command": True, "cpu": 2048, "memory": 5120,
+             "desired_count": 2, "enable_execute_command": True, "readonly_root_filesystem": False, "cpu": 2048, "memory": 5120,
              "environment": {"CMS_UPSTREAM": "cms.local.quoin.internal:8080", "DEBUG": False}, "talks_to": ["cms"],
              "health_check": {"command": ["CMD", "/healthcheck"], "interval": 10, "timeout": 3, "retries": 5}},
             {"name": "cms", "port": 8080, "image": "cms:1", "user": "1000:1000", "readonly_root_filesystem": False,
@@ -602,3 +602,30 @@ def test_the_playbook_writes_both_phases_without_aws(tmp_path):
     example = (out / ".env.example").read_text(encoding="utf-8")
     assert "\nMESH_INITIAL_ADMIN_PASSWORD=\n" in example
     assert f"# {ARN}\n" in example
+
+
+@pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="needs ansible-playbook")
+def test_the_playbook_needs_no_local_aws_and_the_others_say_to_start_it(tmp_path):
+    # A machine where the local AWS was never started: its state directory is empty.
+    state = tmp_path / "local-aws"
+    state.mkdir()
+    env = dict(os.environ, QUOIN_LOCAL_AWS_DIR=str(state), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env.pop("AWS_ENDPOINT_URL", None)
+    out = tmp_path / "compose"
+
+    def run(playbook, *extra):
+        return subprocess.run(
+            ["ansible-playbook", playbook, "-i", "local", *extra], cwd=REPO, env=env, capture_output=True, text=True, check=False
+        )
+
+    result = run("local_dev.yml", "-e", "phase=2", "-e", f"local_dev_dir={out}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = yaml.safe_load((out / "phase2" / "compose.yaml").read_text(encoding="utf-8"))
+    assert document == compose_document(site_model(), 2, {"source": "inventories/local"})
+
+    refused = run("site.yml")
+    assert refused.returncode != 0
+    assert "quoin_vpc_id: 'the local AWS was never started here" in refused.stdout, refused.stdout
+    assert "python tools/local_aws.py start" in refused.stdout
+    # Refused by the preflight, before the stack role's first AWS call.
+    assert "Read the VPC's DNS attributes" not in refused.stdout

@@ -204,7 +204,7 @@ def test_a_verified_deploy_keeps_the_good_one_before_it():
 
 def test_ecs_exec_is_off_unless_the_inventory_asks():
     raw = copy.deepcopy(VALID)
-    raw["services"][0]["enable_execute_command"] = True
+    raw["services"][0].update(enable_execute_command=True, scratch_paths=["/var/lib/amazon/ssm", "/var/log/amazon/ssm"])
     model = normalize_environment(raw)
     assert service_request("site", model, STACK, "arn:td/site:3", None)["enable_execute_command"] is True
     assert service_request("cms", model, STACK, "arn:td/cms:3", None)["enable_execute_command"] is False

@@ -216,6 +216,36 @@ def test_bad_services_name_their_path(index, change, variable):
     assert any(p.startswith(variable + ":") for p in problems), problems
 
 
+def test_ecs_exec_on_a_read_only_root_needs_the_ssm_agent_paths_writable():
+    raw = model()
+    raw["services"][0].update(enable_execute_command=True, scratch_paths=["/tmp", "/var/lib/amazon/ssm"])
+    problems = problems_of(raw)
+    [problem] = [p for p in problems if p.startswith("quoin_services[0].enable_execute_command:")]
+    assert "/var/log/amazon/ssm" in problem and "/var/lib/amazon/ssm" not in problem
+    assert "quoin_services[0].scratch_paths" in problem
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"scratch_paths": ["/var/lib/amazon/ssm", "/var/log/amazon/ssm/"]},
+        # A directory above both makes them writable too.
+        {"scratch_paths": ["/var"]},
+        {"readonly_root_filesystem": False},
+    ],
+)
+def test_ecs_exec_is_accepted_where_the_ssm_agent_can_write(change):
+    raw = model()
+    raw["services"][0].update(enable_execute_command=True, **change)
+    assert normalize_environment(raw)["services"][0]["enable_execute_command"] is True
+
+
+def test_a_scratch_path_only_sharing_a_prefix_does_not_cover_the_agent():
+    raw = model()
+    raw["services"][0].update(enable_execute_command=True, scratch_paths=["/var/lib/amazon/ss", "/var/log/amazon/ssm"])
+    assert any(p.startswith("quoin_services[0].enable_execute_command:") for p in problems_of(raw))
+
+
 def test_names_that_collide_as_logical_ids_are_refused():
     raw = model()
     # Digits have no upper case, so 'cms-2' and 'cms2' both become 'Cms2'.
@@ -312,3 +342,13 @@ def test_names_that_only_mention_a_key_are_plain_settings():
     raw = model()
     raw["services"][0]["environment"] = {"MESH_AUTH_KEYSTORE_PATH": "/mesh/data/keystore.jceks", "TOKEN_TTL_SECONDS": "60"}
     assert normalize_environment(raw)["services"][0]["environment"]["TOKEN_TTL_SECONDS"] == "60"
+
+
+def test_without_the_network_nothing_of_it_is_checked_or_kept():
+    # What local_dev.yml asks for: it makes no AWS call, and the local network may not exist yet.
+    normalized = normalize_environment(model(network=False, vpc_id="the local AWS was never started", subnet_ids=[]))
+    assert (normalized["vpc_id"], normalized["subnet_ids"], normalized["public_subnet_ids"]) == (None, [], [])
+    assert {p.split(":")[0] for p in problems_of(model(vpc_id="the local AWS was never started", subnet_ids=[]))} == {
+        "quoin_vpc_id",
+        "quoin_subnet_ids",
+    }

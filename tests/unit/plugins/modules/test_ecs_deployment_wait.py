@@ -102,11 +102,28 @@ class FakeECS:
     returns (the last one repeats; None = ECS does not know it). Records every call and refuses more
     than ten services per call, as ECS does. `clock` advances by every sleep."""
 
-    def __init__(self, timeline, missing_cluster=False):
+    def __init__(self, timeline, missing_cluster=False, stopped=(), task_definitions=None):
         self.timeline = {name: list(states) for name, states in timeline.items()}
         self.polled = {name: 0 for name in timeline}
         self.missing_cluster = missing_cluster
         self.calls = []
+        # Stopped tasks as DescribeTasks returns them, and the container definitions of their task definitions.
+        self.stopped = list(stopped)
+        self.task_definitions = dict(task_definitions or {})
+        self.operations = []
+
+    def list_tasks(self, cluster, serviceName, desiredStatus, **kwargs):
+        self.operations.append("list_tasks")
+        assert desiredStatus == "STOPPED"
+        return {"taskArns": [task["taskArn"] for task in self.stopped if task["group"] == f"service:{serviceName}"]}
+
+    def describe_tasks(self, cluster, tasks):
+        self.operations.append("describe_tasks")
+        return {"tasks": [copy.deepcopy(task) for task in self.stopped if task["taskArn"] in tasks]}
+
+    def describe_task_definition(self, taskDefinition):
+        self.operations.append("describe_task_definition")
+        return {"taskDefinition": {"taskDefinitionArn": taskDefinition, "containerDefinitions": self.task_definitions[taskDefinition]}}
 
     def describe_services(self, cluster, services, **kwargs):
         self.calls.append(list(services))
@@ -124,6 +141,78 @@ class FakeECS:
             else:
                 found.append(copy.deepcopy(state))
         return {"services": found, "failures": failures}
+
+
+class FakeLogs:
+    """GetLogEvents on streams[(group, stream)] (oldest first); a stream not there is ResourceNotFoundException,
+    `denied` makes every call AccessDeniedException."""
+
+    def __init__(self, streams=None, denied=False):
+        self.streams = dict(streams or {})
+        self.denied = denied
+        self.calls = []
+
+    def get_log_events(self, logGroupName, logStreamName, limit, startFromHead):
+        self.calls.append((logGroupName, logStreamName, limit, startFromHead))
+        if self.denied:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "GetLogEvents")
+        if (logGroupName, logStreamName) not in self.streams:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "The specified log stream does not exist."}}, "GetLogEvents")
+        lines = self.streams[(logGroupName, logStreamName)]
+        return {"events": [{"timestamp": i, "message": line + "\n"} for i, line in enumerate(lines)][-limit:]}
+
+
+def container_definition(name, prefix="site", group="/quoin/test"):
+    definition = {"name": name, "image": "busybox"}
+    if prefix is not None:
+        definition["logConfiguration"] = {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": prefix},
+        }
+    return definition
+
+
+def stopped_task(task_id, revision, minute, *containers, reason="Essential container in task exited", name="site"):
+    """containers: (name, exit code or None, reason or None)."""
+    return {
+        "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/{task_id}",
+        "taskDefinitionArn": td(revision, name),
+        "group": f"service:{name}",
+        "lastStatus": "STOPPED",
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": reason,
+        "stoppedAt": datetime.datetime(2025, 1, 31, 10, minute, tzinfo=datetime.timezone.utc),
+        "containers": [
+            dict({"name": c, "lastStatus": "STOPPED"}, **({"exitCode": code} if code is not None else {}), **({"reason": why} if why else {}))
+            for c, code, why in containers
+        ],
+    }
+
+
+CHECK_LINES = ["checking site -> cms", "site -> cms: cms.test.quoin.internal:8080 did not answer"]
+
+
+def failing_site(streams=None, denied=False):
+    """site rolled back; its two newest stopped tasks of site:2 failed in check-connections, an older one of
+    site:1 (another task definition) must not be shown."""
+    ecs = FakeECS(
+        {"site": [rolled_back()]},
+        stopped=[
+            stopped_task("old1", 1, 1, ("site", 137, None)),
+            stopped_task("aaa1", 2, 3, ("check-connections", 1, None), ("site", None, None)),
+            stopped_task("bbb2", 2, 4, ("check-connections", 1, None), ("site", None, None)),
+        ],
+        task_definitions={
+            td(2): [container_definition("check-connections"), container_definition("site")],
+            td(1): [container_definition("site")],
+        },
+    )
+    if streams is None:
+        streams = {
+            ("/quoin/test", "site/check-connections/aaa1"): ["old line"] + CHECK_LINES,
+            ("/quoin/test", "site/check-connections/bbb2"): CHECK_LINES,
+        }
+    return ecs, FakeLogs(streams, denied)
 
 
 @pytest.fixture(autouse=True)
@@ -407,6 +496,64 @@ class TestMain:
         assert "service cms" not in message
         assert [s["outcome"] for s in result["services"]] == ["rolled_back", "completed"]
         assert len(result["services"][0]["events"]) == 4
+
+    def test_a_failed_deploy_quotes_why_its_tasks_stopped_and_the_failed_containers_last_log_lines(self, run_module):
+        ecs, logs = failing_site()
+        failed, result = run_module({"ecs": ecs, ("logs", REGION): logs}, self.args(wanted("site"), log_lines=2))
+        assert failed
+        reports = result["services"][0]["stopped_tasks"]
+        # Newest first; the task of site:1 is not this deployment's.
+        assert [report.split(":")[0] for report in reports] == ["stopped task bbb2", "stopped task aaa1"]
+        assert reports[0] == (
+            "stopped task bbb2: Essential container in task exited; container check-connections exited with code 1; "
+            "last log lines in /quoin/test site/check-connections/bbb2: " + " | ".join(CHECK_LINES)
+        )
+        # The site container never started: no exit code, no reason, nothing to say about it.
+        assert "container site" not in " ".join(reports)
+        assert "site -> cms: cms.test.quoin.internal:8080 did not answer" in result["msg"]
+        assert "old line" not in result["msg"]
+        assert [call[1] for call in logs.calls] == ["site/check-connections/bbb2", "site/check-connections/aaa1"]
+        assert all(call[2:] == (2, False) for call in logs.calls)
+        # One description per task definition.
+        assert ecs.operations.count("describe_task_definition") == 1
+
+    @pytest.mark.parametrize("denied, why", [(False, "ResourceNotFoundException"), (True, "AccessDeniedException")])
+    def test_logs_that_cannot_be_read_are_said_and_the_failure_stays(self, run_module, denied, why):
+        ecs, logs = failing_site(streams={}, denied=denied)
+        failed, result = run_module({"ecs": ecs, ("logs", REGION): logs}, self.args(wanted("site")))
+        assert failed
+        assert result["msg"].startswith(f"1 of 1 service in cluster {CLUSTER} did not deploy. service site: rolled back")
+        assert f"container check-connections exited with code 1; its log lines could not be read from /quoin/test site/check-connections/bbb2 ({why})" in result["msg"]
+
+    def test_a_container_without_an_awslogs_stream_prefix_has_no_lines_to_read(self, run_module):
+        ecs, logs = failing_site()
+        ecs.task_definitions[td(2)] = [container_definition("check-connections", prefix=None), container_definition("site")]
+        failed, result = run_module({"ecs": ecs, ("logs", REGION): logs}, self.args(wanted("site")))
+        assert failed
+        assert result["services"][0]["stopped_tasks"][0] == (
+            "stopped task bbb2: Essential container in task exited; container check-connections exited with code 1"
+        )
+        assert logs.calls == []
+
+    def test_stopped_tasks_that_cannot_be_listed_are_said(self, run_module):
+        ecs, logs = failing_site()
+
+        def denied(**kwargs):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListTasks")
+
+        ecs.list_tasks = denied
+        failed, result = run_module({"ecs": ecs, ("logs", REGION): logs}, self.args(wanted("site")))
+        assert failed and "service site: rolled back" in result["msg"]
+        assert result["services"][0]["stopped_tasks"] == ["its stopped tasks could not be read (AccessDeniedException)"]
+
+    def test_no_task_is_read_on_success_or_when_told_not_to(self, run_module):
+        ecs, logs = failing_site()
+        ecs.timeline["site"] = [done("site")]
+        failed, _ = run_module({"ecs": ecs, "logs": logs}, self.args(wanted("site")))
+        assert not failed and ecs.operations == []
+        ecs, logs = failing_site()
+        failed, result = run_module({"ecs": ecs, "logs": logs}, self.args(wanted("site"), stopped_tasks=0))
+        assert failed and ecs.operations == [] and "stopped_tasks" not in result["services"][0]
 
     def test_timeout_fails_naming_the_pending_services(self, run_module, clock):
         ecs = FakeECS({"site": [rolling("site")], "cms": [done("cms")], "proxy": [rolling("proxy")]})

@@ -4,6 +4,7 @@ the verdict on stopped tasks (RunTask failures, an essential container's exit co
 never ran, a non-essential container that may fail)."""
 
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.quoin.fargate.plugins.module_utils import ecs_task
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task import container_override
@@ -304,3 +305,89 @@ class TestVerdict:
         assert result["msg"].startswith("Failed to run the task")
         assert result["error"]["code"] == "ClusterNotFoundException"
         assert "changed" not in result or result["changed"] is False
+
+
+PROBE = [
+    {
+        "name": "probe",
+        "image": "busybox:1.36",
+        "essential": True,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": "/quoin/prod", "awslogs-region": "eu-central-1", "awslogs-stream-prefix": "probe"},
+        },
+    }
+]
+
+
+def probe_run(name, security_group):
+    return {
+        "name": name,
+        "network_configuration": {"subnets": ["subnet-a"], "security_groups": [security_group]},
+        "overrides": {"container_overrides": [{"name": "probe", "command": ["sh", "-c", f"probe {name}"]}]},
+        "started_by": f"quoin-probe-{name}",
+    }
+
+
+class FakeLogs:
+    def __init__(self, streams):
+        self.streams = streams
+        self.calls = []
+
+    def get_log_events(self, logGroupName, logStreamName, limit, startFromHead):
+        self.calls.append(logStreamName)
+        if (logGroupName, logStreamName) not in self.streams:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no stream"}}, "GetLogEvents")
+        return {"events": [{"message": line} for line in self.streams[(logGroupName, logStreamName)]][-limit:]}
+
+
+class TestRuns:
+    ARGS = dict(AWS, cluster=CLUSTER, task_definition="probe", runs=[probe_run("proxy", "sg-proxy"), probe_run("site", "sg-site")])
+
+    def test_each_run_has_its_own_network_and_overrides_and_all_are_waited_on_together(self, run_module):
+        ecs = FakeECSTasks(task_definitions={"probe": (1, PROBE)})
+        failed, result = run_module(ecs, self.ARGS)
+        assert not failed, result
+        first, second = run_requests(ecs)
+        assert first["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == ["sg-proxy"]
+        assert second["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == ["sg-site"]
+        assert first["overrides"]["containerOverrides"] == [{"name": "probe", "command": ["sh", "-c", "probe proxy"]}]
+        assert (first["startedBy"], second["startedBy"]) == ("quoin-probe-proxy", "quoin-probe-site")
+        assert first["clientToken"] != second["clientToken"]
+        assert [run["name"] for run in result["runs"]] == ["proxy", "site"]
+        assert sum(len(run["task_arns"]) for run in result["runs"]) == len(result["task_arns"]) == 2
+        # Both tasks in every DescribeTasks call: one wait for all.
+        described = [kwargs["tasks"] for operation, kwargs in ecs.calls if operation == "describe_tasks"]
+        assert described and all(len(tasks) == 2 for tasks in described)
+
+    def test_a_failed_run_is_named_with_its_last_log_lines(self, run_module):
+        ecs = FakeECSTasks(task_definitions={"probe": (1, PROBE)}, exit_codes={"probe": 1})
+        logs = FakeLogs({})
+        # Only the proxy's probe wrote its lines; the site's stream is missing.
+        failed, result = run_module({"ecs": ecs, ("logs", "eu-central-1"): logs}, dict(self.ARGS, log_lines=1))
+        proxy_task, site_task = [run["task_arns"][0] for run in result["runs"]]
+        assert failed
+        assert logs.calls == [f"probe/probe/{proxy_task.split('/')[-1]}", f"probe/probe/{site_task.split('/')[-1]}"]
+        logs.streams[("/quoin/prod", logs.calls[0])] = ["proxy -> cms: answers", "proxy -> cms: cms.prod.quoin.internal:8080 did not answer"]
+        ecs = FakeECSTasks(task_definitions={"probe": (1, PROBE)}, exit_codes={"probe": 1})
+        failed, result = run_module({"ecs": ecs, ("logs", "eu-central-1"): logs}, dict(self.ARGS, log_lines=1))
+        assert failed
+        proxy_problem, site_problem = result["msg"].split("; run ")
+        assert proxy_problem.startswith("run proxy: task ") and "essential container probe exited with code 1" in proxy_problem
+        assert proxy_problem.endswith(
+            f"last log lines in /quoin/prod probe/probe/{proxy_task.split('/')[-1]}: proxy -> cms: cms.prod.quoin.internal:8080 did not answer"
+        )
+        assert site_problem.startswith("site: task ")
+        assert site_problem.endswith(f"its log lines could not be read from /quoin/prod probe/probe/{site_task.split('/')[-1]} (ResourceNotFoundException)")
+
+    def test_check_mode_names_the_runs_and_starts_nothing(self, run_module):
+        ecs = FakeECSTasks(task_definitions={"probe": (1, PROBE)})
+        failed, result = run_module(ecs, dict(self.ARGS, _ansible_check_mode=True))
+        assert not failed and ecs.calls == []
+        assert result["msg"] == "Check mode: would run 1 task(s) of probe in cluster prod for each run: proxy, site."
+
+    def test_a_run_listed_twice_is_refused_before_any_call(self, run_module):
+        ecs = FakeECSTasks(task_definitions={"probe": (1, PROBE)})
+        failed, result = run_module(ecs, dict(self.ARGS, runs=[probe_run("proxy", "sg-1"), probe_run("proxy", "sg-2")]))
+        assert failed and result["msg"] == "runs: proxy is listed more than once"
+        assert ecs.calls == []

@@ -388,7 +388,12 @@ CHANGES = [
     ),
     ({"health_check_grace_period_seconds": 45}, {"healthCheckGracePeriodSeconds": 45}, "health_check_grace_period_seconds from 0 to 45", False),
     ({"propagate_tags": "TASK_DEFINITION"}, {"propagateTags": "TASK_DEFINITION"}, "propagate_tags from NONE to TASK_DEFINITION", False),
-    ({"enable_execute_command": True}, {"enableExecuteCommand": True}, "enable_execute_command from false to true", False),
+    (
+        {"enable_execute_command": True},
+        {"enableExecuteCommand": True, "forceNewDeployment": True},
+        "enable_execute_command from false to true (starts a new deployment: running tasks keep the setting they started with)",
+        True,
+    ),
     ({"platform_version": "1.4.0"}, {"platformVersion": "1.4.0"}, "platform_version from LATEST to 1.4.0", True),
     ({"force_new_deployment": True}, {"forceNewDeployment": True}, "force_new_deployment", True),
 ]
@@ -444,6 +449,7 @@ class TestChanges:
                 "serviceRegistries",
                 "propagateTags",
                 "enableExecuteCommand",
+                "forceNewDeployment",
             ]
         )
         assert after["tags"] == [{"key": "team", "value": "cms"}]
@@ -501,6 +507,24 @@ class TestChanges:
         ]
         result, _ = run(ecs, FakeModule(load_balancers=wanted))
         assert result["changed"] is False
+
+    def test_turning_ecs_exec_off_also_starts_a_deployment(self):
+        # Tasks started with ECS Exec keep it until they are replaced.
+        ecs = FakeECS(service(enableExecuteCommand=True))
+        deployments = len(ecs.get()["deployments"])
+        result, _ = run(ecs, FakeModule(enable_execute_command=False))
+        assert result["deployment_started"] is True
+        assert updates(ecs) == [{"cluster": CLUSTER, "service": "web", "enableExecuteCommand": False, "forceNewDeployment": True}]
+        assert len(ecs.get()["deployments"]) == deployments + 1
+        result, _ = run(ecs, FakeModule(enable_execute_command=False))
+        assert (result["changed"], result["deployment_started"]) == (False, False)
+
+    def test_ecs_exec_and_a_forced_deployment_are_one_deployment(self):
+        ecs = FakeECS(service())
+        result, _ = run(ecs, FakeModule(enable_execute_command=True, force_new_deployment=True))
+        assert result["deployment_started"] is True
+        assert [change.split(" ")[0] for change in result["changes"]] == ["enable_execute_command"]
+        assert updates(ecs) == [{"cluster": CLUSTER, "service": "web", "enableExecuteCommand": True, "forceNewDeployment": True}]
 
     def test_force_new_deployment_changes_on_every_run(self):
         ecs = FakeECS(service())
