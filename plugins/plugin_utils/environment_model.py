@@ -63,6 +63,8 @@ SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|ho
 # connections) and of verify's probe task: busybox from ECR Public's copy of the Docker official images,
 # so Fargate never counts against Docker Hub's anonymous pull limit for it.
 INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
+# Task definition families of the collection's own tasks, quoin-<environment>-<name> like the services'.
+RESERVED_FAMILIES = ("backup", "restore", "probe")
 BACKUP_DEFAULTS = {
     "schedule": "cron(0 3 * * ? *)",
     "timezone": "UTC",
@@ -457,6 +459,11 @@ def normalize_environment(raw):
     if not services:
         problems.append("quoin_services: must describe at least one service")
     names = _unique_names(problems, "quoin_services", services, SERVICE_NAME, "service")
+    for index, name in enumerate(names):
+        if name in RESERVED_FAMILIES:
+            problems.append(
+                f"quoin_services[{index}].name: {name!r} is taken: the {name} task definition is quoin-<environment>-{name}"
+            )
     logical_ids = {}
     for index, svc in enumerate(services):
         where = f"quoin_services[{index}]"

@@ -255,6 +255,13 @@ def test_names_that_collide_as_logical_ids_are_refused():
     assert any(p.startswith("quoin_services[4].name:") and "clashes with 'cms2'" in p for p in problems), problems
 
 
+@pytest.mark.parametrize("name", ["backup", "restore", "probe"])
+def test_names_of_the_collections_own_task_families_are_refused(name):
+    raw = model()
+    raw["services"].append({"name": name, "port": 81, "image": "x:1"})
+    assert any(p.startswith("quoin_services[3].name:") and "is taken" in p for p in problems_of(raw))
+
+
 def test_every_problem_is_reported_at_once():
     problems = problems_of(model(vpc_id="bad", subnet_ids=[], entry_service="nobody"))
     assert {p.split(":")[0] for p in problems} == {"quoin_vpc_id", "quoin_subnet_ids", "quoin_entry_service"}
