@@ -597,9 +597,32 @@ def describe_tasks(self, cluster_str, tasks):
     return found
 
 
+# RunTask with a container that sets no memory of its own. AWS: on Fargate a container's memory is
+# optional, the task's memory applies (an init container of a task usually sets none). moto 5.2 adds
+# every container's memory to the task's requirements and fails (500) on the first one without.
+# Here a container without memory or memoryReservation counts as 0.
+_task_resource_requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+
+def _container_memory(definition):
+    return next((definition[key] for key in ("memory", "memoryReservation", "Memory", "MemoryReservation") if definition.get(key) is not None), None)
+
+
+def task_resource_requirements(task_definition):
+    given = task_definition.container_definitions
+    task_definition.container_definitions = [
+        definition if _container_memory(definition) is not None else dict(definition, memory=0) for definition in given
+    ]
+    try:
+        return _task_resource_requirements(task_definition)
+    finally:
+        task_definition.container_definitions = given
+
+
 NetworkInterface.__init__ = network_interface_init
 EC2ContainerServiceResponse.run_task = run_task
 EC2ContainerServiceBackend.describe_tasks = describe_tasks
+EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(task_resource_requirements)
 
 
 # DescribeStacks: AWS answers a NoEcho parameter's value as ****. moto 5.2 tests the value, not the key,

@@ -11,6 +11,9 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import log_configuration
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import prepare_scratch
+
 # A backup's name is its UTC start time in ISO 8601 basic form: sortable, and safe in an S3 key.
 TIMESTAMP = re.compile(r"^\d{8}T\d{6}Z$")
 # Written beside a backup's prefix once every file is copied; a restore refuses a backup without it.
@@ -73,10 +76,7 @@ def _task_definition(kind, model, stack, access_points, region):
         "user": "65534",
         "readonlyRootFilesystem": True,
         "mountPoints": [{"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {"awslogs-group": stack["log_group_name"], "awslogs-region": region, "awslogs-stream-prefix": kind},
-        },
+        "logConfiguration": log_configuration(stack["log_group_name"], region, kind),
     }
     volumes = [{"name": "scratch"}]
     for index, volume in enumerate(backup["volumes"], 1):
@@ -98,10 +98,13 @@ def _task_definition(kind, model, stack, access_points, region):
         container["mountPoints"].append(
             {"sourceVolume": name, "containerPath": f"{mount_root}/{volume['key']}", "readOnly": kind == "backup"}
         )
+    containers = [container]
+    # /tmp is a bind mount, root's on Fargate: the CLI's user gets it before it starts.
+    prepare_scratch(containers, volumes, model["init_image"], container["logConfiguration"])
     return {
         "family": families(model)[kind],
         "task_definition": {
-            "containerDefinitions": [container],
+            "containerDefinitions": containers,
             "cpu": str(backup["cpu"]),
             "memory": str(backup["memory"]),
             "networkMode": "awsvpc",

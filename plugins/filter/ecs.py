@@ -12,6 +12,11 @@ from ansible.module_utils.common.dict_transformations import snake_dict_to_camel
 
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import COMPLETED
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import judge_service
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import CHECK_CONTAINER
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import upstream_environment
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import connection_check
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import log_configuration
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import prepare_scratch
 
 # Where a deploy records what it verified, on the ECS service itself: the last good task definition and
 # the good one before it, so that a rollback after a verified but unwanted deploy has somewhere to go.
@@ -33,6 +38,47 @@ def family(model, name):
     return f"quoin-{model['environment']}-{name}"
 
 
+def _health_check(check):
+    return {
+        "command": list(check["command"]),
+        "interval": check["interval"],
+        "timeout": check["timeout"],
+        "retries": check["retries"],
+        "startPeriod": check["start_period"],
+    }
+
+
+def _container(spec, essential, environment, log):
+    """A container definition of what every container of a task has (model keys as in the inventory)."""
+    container = {
+        "name": spec["name"],
+        "image": spec["image"],
+        "essential": essential,
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(spec["secrets"].items())],
+        "readonlyRootFilesystem": spec["readonly_root_filesystem"],
+        "mountPoints": [],
+        "logConfiguration": log,
+    }
+    if spec.get("command"):
+        container["command"] = list(spec["command"])
+    if spec.get("entrypoint"):
+        container["entryPoint"] = list(spec["entrypoint"])
+    if spec.get("user"):
+        container["user"] = spec["user"]
+    if spec.get("health_check"):
+        container["healthCheck"] = _health_check(spec["health_check"])
+    if spec.get("depends_on"):
+        container["dependsOn"] = [{"containerName": d["container"], "condition": d["condition"]} for d in spec["depends_on"]]
+    return container
+
+
+def upstreams(service, model):
+    """[(target, host, port)] of the services this one talks to, by their Cloud Map names."""
+    ports = {other["name"]: other["port"] for other in model["services"]}
+    return [(target, f"{target}.{model['discovery_namespace']}", ports[target]) for target in service["talks_to"]]
+
+
 def task_definition(name, model, stack, access_points, region):
     """The RegisterTaskDefinition request (without family) for one service, and its family and tags.
 
@@ -42,44 +88,20 @@ def task_definition(name, model, stack, access_points, region):
     FARGATE and awsvpc; the service's own task role and the stack's execution role; awslogs into the
     stack's log group with the service name as stream prefix; each volume through its access point with
     transit encryption and IAM authorization; secrets only by reference; scratch paths as task-lived
-    volumes for a read-only root file system.
+    volumes for a read-only root file system; the talks_to variables with the Cloud Map names; the
+    service's init containers and sidecars, and the containers the task adds before the main one:
+    one that makes writable scratch paths their non-root user's, one that checks the connections.
     """
     service = _service(model, name)
-    container = {
-        "name": name,
-        "image": service["image"],
-        "essential": True,
-        "portMappings": [{"containerPort": service["port"], "protocol": "tcp"}],
-        "environment": [{"name": k, "value": v} for k, v in sorted(service["environment"].items())],
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(service["secrets"].items())],
-        "readonlyRootFilesystem": service["readonly_root_filesystem"],
-        "mountPoints": [],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": stack["log_group_name"],
-                "awslogs-region": region,
-                "awslogs-stream-prefix": name,
-            },
-        },
-    }
-    if service.get("command"):
-        container["command"] = list(service["command"])
-    if service.get("entrypoint"):
-        container["entryPoint"] = list(service["entrypoint"])
-    if service.get("user"):
-        container["user"] = service["user"]
-    check = service.get("health_check")
-    if check:
-        container["healthCheck"] = {
-            "command": list(check["command"]),
-            "interval": check["interval"],
-            "timeout": check["timeout"],
-            "retries": check["retries"],
-            "startPeriod": check["start_period"],
-        }
+    log = log_configuration(stack["log_group_name"], region, name)
+    environment = dict(service["environment"])
+    targets = upstreams(service, model)
+    for target, host, port in targets:
+        environment.update(upstream_environment(target, host, port))
+    container = _container(service, True, environment, log)
+    container["portMappings"] = [{"containerPort": service["port"], "protocol": "tcp"}]
 
-    volumes = []
+    volumes, efs_mounts, scratch_mounts = [], {}, {}
     for volume in service["volumes"]:
         access_point = (access_points.get(name) or {}).get(volume["name"]) or {}
         volumes.append(
@@ -92,17 +114,32 @@ def task_definition(name, model, stack, access_points, region):
                 },
             }
         )
+        efs_mounts[volume["name"]] = volume["name"]
         container["mountPoints"].append(
             {"sourceVolume": volume["name"], "containerPath": volume["path"], "readOnly": volume["read_only"]}
         )
     for index, path in enumerate(service["scratch_paths"], 1):
         volumes.append({"name": f"scratch-{index}"})
+        scratch_mounts[path] = f"scratch-{index}"
         container["mountPoints"].append({"sourceVolume": f"scratch-{index}", "containerPath": path, "readOnly": False})
+
+    containers = [container]
+    for kind in ("init_containers", "sidecars"):
+        for spec in service[kind]:
+            extra = _container(spec, spec["essential"], spec["environment"], log)
+            for mount in spec["mounts"]:
+                source = efs_mounts[mount["volume"]] if "volume" in mount else scratch_mounts[mount["scratch_path"]]
+                extra["mountPoints"].append({"sourceVolume": source, "containerPath": mount["path"], "readOnly": mount["read_only"]})
+            containers.append(extra)
+    if targets:
+        containers.append(connection_check(targets, model["connection_check_timeout"], model["init_image"], log))
+        container.setdefault("dependsOn", []).append({"containerName": CHECK_CONTAINER, "condition": "SUCCESS"})
+    prepare_scratch(containers, volumes, model["init_image"], log)
 
     return {
         "family": family(model, name),
         "task_definition": {
-            "containerDefinitions": [container],
+            "containerDefinitions": containers,
             "cpu": str(service["cpu"]),
             "memory": str(service["memory"]),
             "networkMode": "awsvpc",

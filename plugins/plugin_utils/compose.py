@@ -20,6 +20,7 @@ import yaml
 
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import FARGATE_SIZES
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import SECRET_NAME
+from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import upstream_environment
 
 EXTENSION = "x-quoin"
 # The one-shot service that gives named volumes their owner (Compose cannot set a volume's owner).
@@ -49,11 +50,19 @@ IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 # Restart policies that match what an ECS service does anyway: replace a task that stopped.
 RESTARTING = re.compile(r"^(always|unless-stopped|on-failure(:\d+)?)$")
 # Service keys the import reads; anything else is reported as untranslated.
+TASK_READ_KEYS = {"image", "command", "entrypoint", "environment", "env_file", "healthcheck", "user", "read_only", "tmpfs", "volumes", "depends_on", "restart"}
 READ_KEYS = {
     "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "healthcheck", "deploy", "cpus",
     "mem_limit", "user", "read_only", "tmpfs", "volumes", "depends_on", "links", "restart", "extra_hosts", "scale",
 }
 SECRET_PLACEHOLDER = "REPLACE-WITH-THE-ARN-OF-A-SECRETS-MANAGER-SECRET-OR-SSM-PARAMETER"
+# ECS container dependency conditions and Compose's. Compose has no "exited, whatever the code":
+# COMPLETE becomes service_completed_successfully, stricter locally (a failing exit stops the start).
+CONDITIONS = {"START": "service_started", "COMPLETE": "service_completed_successfully",
+              "SUCCESS": "service_completed_successfully", "HEALTHY": "service_healthy"}
+IMPORTED_CONDITIONS = {"service_started": "START", "service_completed_successfully": "SUCCESS", "service_healthy": "HEALTHY"}
+# A task's other containers, each a Compose service of its own: which key of the service lists them.
+TASK_KINDS = {"init": "init_containers", "sidecar": "sidecars"}
 
 
 class ComposeError(ValueError):
@@ -86,6 +95,16 @@ def compose_document(model, phase, options=None):
     rendered = {}
     for svc in containers:
         rendered[svc["name"]] = _container(svc, services, on_host, published, (volumes, mounts), address, opts)
+    for svc in containers:
+        for kind, key in TASK_KINDS.items():
+            for spec in svc[key]:
+                compose_name = task_member(svc["name"], spec["name"])
+                if compose_name in services or compose_name in rendered or compose_name == INIT_SERVICE:
+                    raise ComposeError(
+                        f"{svc['name']}'s container {spec['name']!r} would be the compose service {compose_name!r}, "
+                        "which another service has; rename one"
+                    )
+                rendered[compose_name] = _task_container(svc, spec, kind, mounts, opts)
     if volumes:
         rendered[INIT_SERVICE] = _volume_owners(volumes, opts)
 
@@ -196,15 +215,12 @@ def _container(svc, services, on_host, published, named, address, opts):
         container["command"] = list(svc["command"])
     if svc.get("user"):
         container["user"] = svc["user"]
-    # The proxy's upstreams are local addresses here; the inventory's own values (Cloud Map names)
-    # do not resolve on a development machine. The import restores them from x-quoin.environment.
+    # Where each service it talks to is, by the names of this machine (the compose service, or the
+    # host for a service run there); the same variables carry the Cloud Map names on Fargate.
     environment = dict(svc["environment"])
-    local_environment = {}
     for target in svc["talks_to"]:
-        variable = upstream_variable(target)
-        if environment.get(variable) != address(target):
-            local_environment[variable] = environment.get(variable)
-            environment[variable] = address(target)
+        host, _colon, port = address(target).rpartition(":")
+        environment.update(upstream_environment(target, host, port))
     if environment:
         container["environment"] = environment
     if svc["secrets"]:
@@ -216,13 +232,7 @@ def _container(svc, services, on_host, published, named, address, opts):
         container["expose"] = [str(svc["port"])]
     check = svc.get("health_check")
     if check:
-        container["healthcheck"] = {
-            "test": list(check["command"]),
-            "interval": f"{check['interval']}s",
-            "timeout": f"{check['timeout']}s",
-            "retries": check["retries"],
-            "start_period": f"{check['start_period']}s",
-        }
+        container["healthcheck"] = _healthcheck(check)
     depends_on = {}
     if svc["volumes"]:
         depends_on[INIT_SERVICE] = {"condition": "service_completed_successfully"}
@@ -230,6 +240,7 @@ def _container(svc, services, on_host, published, named, address, opts):
         if target not in on_host:
             healthy = services[target].get("health_check")
             depends_on[target] = {"condition": "service_healthy" if healthy else "service_started"}
+    depends_on.update(_task_dependencies(name, svc["depends_on"]))
     if depends_on:
         container["depends_on"] = depends_on
     if any(target in on_host for target in svc["talks_to"]) and not IPV4.match(opts["host_address"]):
@@ -246,8 +257,7 @@ def _container(svc, services, on_host, published, named, address, opts):
     extension = {}
     if svc["secrets"]:
         extension["secrets"] = dict(svc["secrets"])
-    if local_environment:
-        extension["environment"] = local_environment
+    _complete_dependencies(svc["depends_on"], extension)
     # One container locally whatever the count on Fargate (several would compete for the host port).
     if svc["desired_count"] != 1:
         extension["desired_count"] = svc["desired_count"]
@@ -257,6 +267,83 @@ def _container(svc, services, on_host, published, named, address, opts):
     if extension:
         container[EXTENSION] = extension
     return container
+
+
+def task_member(service, container):
+    """The compose service of a task's init container or sidecar: <service>-<container>."""
+    return f"{service}-{container}"
+
+
+def _task_dependencies(service, depends_on):
+    """A container's depends_on entries on the containers of its own task, as compose services."""
+    return {
+        (service if item["container"] == service else task_member(service, item["container"])): {"condition": CONDITIONS[item["condition"]]}
+        for item in depends_on
+    }
+
+
+def _complete_dependencies(depends_on, extension):
+    """COMPLETE reads as service_completed_successfully, which the import takes as SUCCESS: the list is
+    kept whole in x-quoin so it comes back as it was."""
+    if any(item["condition"] == "COMPLETE" for item in depends_on):
+        extension["depends_on"] = [dict(item) for item in depends_on]
+
+
+def _task_container(svc, spec, kind, mounts, opts):
+    """An init container or sidecar of a service's task as a compose service of its own. The task's EFS
+    volumes are the same named volumes; a scratch path is a tmpfs of this container's."""
+    service = svc["name"]
+    container = {"image": spec["image"]}
+    for key in ("entrypoint", "command"):
+        if spec.get(key):
+            container[key] = list(spec[key])
+    if spec.get("user"):
+        container["user"] = spec["user"]
+    if spec["environment"]:
+        container["environment"] = dict(spec["environment"])
+    if spec["secrets"]:
+        container["env_file"] = opts["env_file"]
+    check = spec.get("health_check")
+    if check:
+        container["healthcheck"] = _healthcheck(check)
+    depends_on = _task_dependencies(service, spec["depends_on"])
+    if any("volume" in mount for mount in spec["mounts"]):
+        depends_on = {INIT_SERVICE: {"condition": "service_completed_successfully"}, **depends_on}
+    if depends_on:
+        container["depends_on"] = depends_on
+    container["read_only"] = spec["readonly_root_filesystem"]
+    scratch = [mount["path"] for mount in spec["mounts"] if "scratch_path" in mount]
+    if scratch:
+        container["tmpfs"] = scratch
+    efs = [mount for mount in spec["mounts"] if "volume" in mount]
+    if efs:
+        container["volumes"] = [
+            {"type": "volume", "source": mounts[(service, mount["volume"])], "target": mount["path"], "read_only": mount["read_only"]}
+            for mount in efs
+        ]
+    # An init container runs once, before the service; a sidecar is replaced like the service.
+    container["restart"] = "no" if kind == "init" else "unless-stopped"
+    extension = {"task": service, "kind": kind, "name": spec["name"]}
+    if spec["essential"] != (kind == "sidecar"):
+        extension["essential"] = spec["essential"]
+    if spec["secrets"]:
+        extension["secrets"] = dict(spec["secrets"])
+    if spec["mounts"]:
+        # Which volume of the task each mount is (the compose volume or tmpfs does not say).
+        extension["mounts"] = [dict(mount) for mount in spec["mounts"]]
+    _complete_dependencies(spec["depends_on"], extension)
+    container[EXTENSION] = extension
+    return container
+
+
+def _healthcheck(check):
+    return {
+        "test": list(check["command"]),
+        "interval": f"{check['interval']}s",
+        "timeout": f"{check['timeout']}s",
+        "retries": check["retries"],
+        "start_period": f"{check['start_period']}s",
+    }
 
 
 def _mount(service, vol, source, volumes):
@@ -296,11 +383,6 @@ def _volume_owners(volumes, opts):
         "restart": "no",
         EXTENSION: {"local_only": True},
     }
-
-
-def upstream_variable(target):
-    """The variable a service's template reads for a service it talks to: cms -> CMS_UPSTREAM."""
-    return re.sub(r"[^A-Za-z0-9]", "_", target).upper() + "_UPSTREAM"
 
 
 def _escape(value):
@@ -406,16 +488,30 @@ def import_compose(document):
     local_only = {
         name for name, svc in document["services"].items() if isinstance(svc, dict) and (svc.get(EXTENSION) or {}).get("local_only")
     }
-    names = _model_names([name for name in document["services"] if name not in local_only], state)
+    # A task's init containers and sidecars, written by compose_document: {compose name: (task, kind, container)}.
+    members = {}
+    for original, svc in document["services"].items():
+        extension = (svc.get(EXTENSION) or {}) if isinstance(svc, dict) else {}
+        if extension.get("task") in document["services"] and extension.get("kind") in TASK_KINDS and extension.get("name"):
+            members[original] = (extension["task"], extension["kind"], str(extension["name"]))
+    names = _model_names([name for name in document["services"] if name not in local_only and name not in members], state)
     services, file_systems = [], []
     for original, svc in document["services"].items():
-        if original in local_only:
+        if original in local_only or original in members:
             continue
-        service = _import_service(original, names[original], svc or {}, names, local_only, state)
+        service = _import_service(original, names[original], svc or {}, names, (local_only, members), state)
         services.append(service)
         for volume in service.get("volumes", []):
             if {"name": volume["file_system"]} not in file_systems:
                 file_systems.append({"name": volume["file_system"]})
+    by_original = dict(zip([name for name in document["services"] if name not in local_only and name not in members], services))
+    for original, (task, kind, container) in members.items():
+        owner = by_original.get(task)
+        if owner is None:
+            state.skip(f"services.{original}", f"a container of {task}'s task, which is not a service of this file")
+            continue
+        spec = _import_task_container(original, container, document["services"][original], task, members, state)
+        owner.setdefault(TASK_KINDS[kind], []).append(spec)
     _check_volumes(document.get("volumes") or {}, state)
     published = [svc["name"] for svc in services if svc.pop("_published", False)]
     entry = published[0] if len(published) == 1 else None
@@ -446,21 +542,85 @@ def _model_names(names, state):
     return result
 
 
-def _import_service(original, name, svc, names, local_only, state):
+def _import_start(original, name, svc, known, state):
+    """(path, x-quoin fields, {name, image}) of a compose service; its keys outside `known` reported."""
     where = f"services.{original}"
-    extension = svc.get(EXTENSION) or {}
-    service = {"name": name}
     for key in svc:
-        if key not in READ_KEYS and not str(key).startswith("x-"):
+        if key not in known and not str(key).startswith("x-"):
             state.skip(f"{where}.{key}")
-
+    imported = {"name": name}
     image = state.text(svc.get("image"), f"{where}.image")
     if image:
-        service["image"] = image
-    elif "build" in svc:
-        state.notes.append(f"{where}: no image, only build; push the built image to a registry (ECR) and name it as image")
-    else:
-        state.notes.append(f"{where}: no image; the model needs one")
+        imported["image"] = image
+    return where, svc.get(EXTENSION) or {}, imported
+
+
+def _import_process(svc, where, extension, into, state):
+    """What every container has: command, entrypoint, environment, secrets, health check, user and
+    whether its root file system is read-only."""
+    for key in ("command", "entrypoint"):
+        value = _import_command(svc.get(key), f"{where}.{key}", state)
+        if value:
+            into[key] = value
+    environment, secrets = _import_environment(svc, where, extension, state)
+    if environment:
+        into["environment"] = environment
+    if secrets:
+        into["secrets"] = secrets
+    check = _import_health_check(svc.get("healthcheck"), f"{where}.healthcheck", state)
+    if check:
+        into["health_check"] = check
+    user = svc.get("user")
+    if user is not None:
+        into["user"] = str(user)
+        if str(user).split(":", maxsplit=1)[0] in ("root", "0"):
+            state.notes.append(f"{where}.user: {user!r} is root, which the model refuses; name an unprivileged user")
+    # Compose's root file system is writable unless read_only says otherwise; the model's is read-only.
+    if str(svc.get("read_only", False)).lower() != "true":
+        into["readonly_root_filesystem"] = False
+
+
+def _import_task_container(original, container, svc, task, members, state):
+    """An init container or sidecar from its compose service (and the x-quoin fields compose_document
+    wrote for what Compose has no key for)."""
+    where, extension, spec = _import_start(original, container, svc, TASK_READ_KEYS, state)
+    _import_process(svc, where, extension, spec, state)
+    if "essential" in extension:
+        spec["essential"] = extension["essential"]
+    if extension.get("mounts"):
+        spec["mounts"] = [dict(mount) for mount in extension["mounts"]]
+    depends_on = extension.get("depends_on") or _task_depends_on(svc, task, members, where, state)
+    if depends_on:
+        spec["depends_on"] = [dict(item) for item in depends_on]
+    return spec
+
+
+def _task_depends_on(svc, task, members, where, state):
+    """A container's depends_on entries on its own task's containers: [{container, condition}]."""
+    raw = svc.get("depends_on") or {}
+    result = []
+    for dependency, settings in ([(dep, {}) for dep in raw] if isinstance(raw, list) else list(raw.items())):
+        if dependency == task:
+            container = task
+        elif members.get(dependency, (None,))[0] == task:
+            container = members[dependency][2]
+        else:
+            continue
+        condition = IMPORTED_CONDITIONS.get((settings or {}).get("condition", "service_started"))
+        if condition is None:
+            state.skip(f"{where}.depends_on.{dependency}", "a condition ECS has no counterpart for")
+            continue
+        result.append({"container": container, "condition": condition})
+    return result
+
+
+def _import_service(original, name, svc, names, local_only, state):
+    where, extension, service = _import_start(original, name, svc, READ_KEYS, state)
+    if "image" not in service:
+        state.notes.append(
+            f"{where}: no image, only build; push the built image to a registry (ECR) and name it as image" if "build" in svc
+            else f"{where}: no image; the model needs one"
+        )
 
     port, published = _import_ports(svc, where, state)
     if port is None:
@@ -474,37 +634,26 @@ def _import_service(original, name, svc, names, local_only, state):
     if size:
         service["cpu"], service["memory"] = size
 
-    for key in ("command", "entrypoint"):
-        value = _import_command(svc.get(key), f"{where}.{key}", state)
-        if value:
-            service[key] = value
-
-    environment, secrets = _import_environment(svc, where, extension, state)
-    if environment:
-        service["environment"] = environment
-    if secrets:
-        service["secrets"] = secrets
-
-    check = _import_health_check(svc.get("healthcheck"), f"{where}.healthcheck", state)
-    if check:
-        service["health_check"] = check
-
-    user = svc.get("user")
-    if user is not None:
-        service["user"] = str(user)
-        if str(user).split(":", maxsplit=1)[0] in ("root", "0"):
-            state.notes.append(f"{where}.user: {user!r} is root, which the model refuses; name an unprivileged user")
-    # Compose's root file system is writable unless read_only says otherwise; the model's is read-only.
-    if str(svc.get("read_only", False)).lower() != "true":
-        service["readonly_root_filesystem"] = False
+    _import_process(svc, where, extension, service, state)
 
     scratch, volumes = _import_volumes(svc, where, name, state)
     if scratch:
         service["scratch_paths"] = scratch
 
-    talks_to = _import_dependencies(svc, where, names, local_only, state)
+    local_only, members = local_only
+    talks_to = _import_dependencies(svc, where, names, local_only | set(members), state)
     if talks_to:
         service["talks_to"] = talks_to
+    # The talks_to variables are the model's to set, from the services' names and ports.
+    for target in talks_to:
+        for variable in upstream_environment(target, "", 0):
+            if variable in service.get("environment", {}):
+                del service["environment"][variable]
+    if not service.get("environment"):
+        service.pop("environment", None)
+    depends_on = extension.get("depends_on") or _task_depends_on(svc, original, members, where, state)
+    if depends_on:
+        service["depends_on"] = depends_on
     if volumes:
         service["volumes"] = volumes
 
@@ -623,12 +772,6 @@ def _import_environment(svc, where, extension, state):
             continue
         value = state.text(value, path)
         if value is not None:
-            environment[variable] = value
-    # What the generator set for local use only: null means not in the inventory.
-    for variable, value in (extension.get("environment") or {}).items():
-        if value is None:
-            environment.pop(variable, None)
-        else:
             environment[variable] = value
     known = extension.get("secrets") or {}
     secrets.update(known)

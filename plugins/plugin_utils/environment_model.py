@@ -38,6 +38,19 @@ FARGATE_SIZES = {
 MAX_POSIX_ID = 4294967295
 # Where the SSM agent that ECS Exec starts in a container keeps its state and logs: it must write there.
 SSM_AGENT_PATHS = ("/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+NUMERIC_USER = re.compile(r"^(\d+)(?::(\d+))?$")
+# The containers a service's task definition adds itself: one that makes the writable scratch paths of
+# non-root containers their own, one that checks the services this one talks to before it starts.
+PREPARE_CONTAINER = "prepare-scratch"
+CHECK_CONTAINER = "check-connections"
+GENERATED_CONTAINERS = (PREPARE_CONTAINER, CHECK_CONTAINER)
+DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+CONTAINER_KEYS = {
+    "name", "image", "command", "entrypoint", "user", "environment", "secrets", "essential", "depends_on", "health_check",
+    "mounts", "readonly_root_filesystem",
+}
+# Seconds the connection check may take for all of a service's talks_to targets together.
+CONNECTION_CHECK_TIMEOUT = 60
 # An image in an ECR registry: account, region, repository (the tag or digest after it).
 ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -135,9 +148,7 @@ def _unique_names(problems, where, items, pattern, what):
 def _normalize_container(problems, where, service):
     """Check and fill in what the task definition needs: image, size, command, environment, secrets,
     health check, count and the container's privileges."""
-    image = service.get("image")
-    if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
-        problems.append(f"{where}.image: {image!r} is not an image reference (repository[:tag][@digest])")
+    _normalize_process(problems, where, service)
     cpu = _as_int(service.get("cpu", 256))
     memory = _as_int(service.get("memory", 512))
     if cpu not in FARGATE_SIZES:
@@ -152,6 +163,42 @@ def _normalize_container(problems, where, service):
     if not _is_int(count) or count < 0:
         problems.append(f"{where}.desired_count: {count!r} must be a whole number, 0 or more")
     service["desired_count"] = count
+    scratch = list(service.get("scratch_paths") or [])
+    for path in scratch:
+        if not isinstance(path, str) or not path.startswith("/") or path == "/":
+            problems.append(f"{where}.scratch_paths: {path!r} must be an absolute path in the container, not /")
+    service["scratch_paths"] = scratch
+    service["assign_public_ip"] = bool(service.get("assign_public_ip", False))
+    # ECS Exec opens a shell in a running container: off unless the inventory asks for it.
+    execute = service.get("enable_execute_command", False)
+    if not isinstance(execute, bool):
+        problems.append(f"{where}.enable_execute_command: {execute!r} must be true or false")
+    service["enable_execute_command"] = execute is True
+    if service["enable_execute_command"] and service["readonly_root_filesystem"]:
+        unwritable = [path for path in SSM_AGENT_PATHS if not any(_covers(scratch_path, path) for scratch_path in scratch)]
+        if unwritable:
+            problems.append(
+                f"{where}.enable_execute_command: ECS Exec's SSM agent writes to {' and '.join(unwritable)}, which "
+                f"the read-only root file system does not allow; add them to {where}.scratch_paths or set "
+                f"{where}.readonly_root_filesystem: false"
+            )
+
+
+
+def _covers(scratch_path, path):
+    """A scratch path makes `path` writable when it is `path` or a directory above it."""
+    if not isinstance(scratch_path, str):
+        return False
+    scratch_path = scratch_path.rstrip("/")
+    return path == scratch_path or path.startswith(scratch_path + "/")
+
+
+def _normalize_process(problems, where, service):
+    """What every container of a task has: image, command, environment, secrets, health check, user
+    and a read-only root file system."""
+    image = service.get("image")
+    if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+        problems.append(f"{where}.image: {image!r} is not an image reference (repository[:tag][@digest])")
     for key in ("command", "entrypoint"):
         value = service.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -201,33 +248,6 @@ def _normalize_container(problems, where, service):
         problems.append(f"{where}.user: {user!r} runs the container as root; name an unprivileged user (uid[:gid])")
     service["user"] = None if user is None else str(user)
     service["readonly_root_filesystem"] = bool(service.get("readonly_root_filesystem", True))
-    scratch = list(service.get("scratch_paths") or [])
-    for path in scratch:
-        if not isinstance(path, str) or not path.startswith("/") or path == "/":
-            problems.append(f"{where}.scratch_paths: {path!r} must be an absolute path in the container, not /")
-    service["scratch_paths"] = scratch
-    service["assign_public_ip"] = bool(service.get("assign_public_ip", False))
-    # ECS Exec opens a shell in a running container: off unless the inventory asks for it.
-    execute = service.get("enable_execute_command", False)
-    if not isinstance(execute, bool):
-        problems.append(f"{where}.enable_execute_command: {execute!r} must be true or false")
-    service["enable_execute_command"] = execute is True
-    if service["enable_execute_command"] and service["readonly_root_filesystem"]:
-        unwritable = [path for path in SSM_AGENT_PATHS if not any(_covers(scratch_path, path) for scratch_path in scratch)]
-        if unwritable:
-            problems.append(
-                f"{where}.enable_execute_command: ECS Exec's SSM agent writes to {' and '.join(unwritable)}, which "
-                f"the read-only root file system does not allow; add them to {where}.scratch_paths or set "
-                f"{where}.readonly_root_filesystem: false"
-            )
-
-
-def _covers(scratch_path, path):
-    """A scratch path makes `path` writable when it is `path` or a directory above it."""
-    if not isinstance(scratch_path, str):
-        return False
-    scratch_path = scratch_path.rstrip("/")
-    return path == scratch_path or path.startswith(scratch_path + "/")
 
 
 def _env_value(value):
@@ -248,6 +268,194 @@ def upstream_environment(target, host, port):
     CMS_UPSTREAM=host:port, CMS_HOST=host, CMS_PORT=port."""
     prefix = upstream_variable(target)
     return {f"{prefix}_UPSTREAM": f"{host}:{port}", f"{prefix}_HOST": host, f"{prefix}_PORT": str(port)}
+
+
+def numeric_user(user):
+    """(uid, gid or None) of a numeric uid[:gid] user, else None."""
+    match = NUMERIC_USER.match(str(user)) if user is not None else None
+    return (int(match.group(1)), None if match.group(2) is None else int(match.group(2))) if match else None
+
+
+def _normalize_mounts(problems, where, service, container):
+    """An extra container's mounts of the task's volumes: a service volume by name or one of its
+    scratch paths, at the main container's path unless `path` says otherwise."""
+    volumes = {v.get("name"): v for v in service["volumes"]}
+    mounts, paths = [], set()
+    for index, raw in enumerate(container.get("mounts") or []):
+        at = f"{where}.mounts[{index}]"
+        # Unset keys may come as null (an argument spec's options): the same as absent.
+        mount = {key: value for key, value in raw.items() if value is not None} if isinstance(raw, dict) else {}
+        if ("volume" in mount) == ("scratch_path" in mount):
+            problems.append(f"{at}: name either a volume of the service (volume) or one of its scratch paths (scratch_path)")
+            continue
+        if "volume" in mount:
+            volume = volumes.get(mount["volume"])
+            if volume is None:
+                problems.append(f"{at}.volume: {mount['volume']!r} is not a volume of this service")
+                continue
+            default_path, default_read_only = volume.get("path"), volume["read_only"]
+        else:
+            if mount["scratch_path"] not in service["scratch_paths"]:
+                problems.append(f"{at}.scratch_path: {mount['scratch_path']!r} is not one of this service's scratch_paths")
+                continue
+            default_path, default_read_only = mount["scratch_path"], False
+        mount.setdefault("path", default_path)
+        mount.setdefault("read_only", default_read_only)
+        if not isinstance(mount["read_only"], bool):
+            problems.append(f"{at}.read_only: must be true or false")
+        elif default_read_only and not mount["read_only"]:
+            problems.append(f"{at}.read_only: the volume is read-only for the service; no container of its task writes it")
+        path = mount["path"]
+        if not isinstance(path, str) or not path.startswith("/") or path == "/":
+            problems.append(f"{at}.path: {path!r} must be an absolute path in the container, not /")
+        elif path in paths:
+            problems.append(f"{at}.path: {path} is mounted twice in this container")
+        paths.add(path)
+        unknown = sorted(set(mount) - {"volume", "scratch_path", "path", "read_only"})
+        if unknown:
+            problems.append(f"{at}: unknown keys {', '.join(unknown)}")
+        mounts.append(mount)
+    return mounts
+
+
+def _normalize_task_containers(problems, where, service):
+    """A service's init containers and sidecars, and the order the containers of its task start in.
+
+    The main container waits for every init container with SUCCESS unless the service's own
+    depends_on says otherwise. AWS's container dependency rules: COMPLETE and SUCCESS cannot be set
+    on an essential container (its exit stops the task), HEALTHY needs the container's health check.
+    """
+    name = service.get("name")
+    containers = {name: {"essential": True, "health_check": service.get("health_check")}}
+    kinds = {}
+    for kind, essential in (("init_containers", False), ("sidecars", True)):
+        items = service.get(kind) or []
+        if not isinstance(items, list):
+            problems.append(f"{where}.{kind}: must be a list of containers")
+            items = []
+        items = [{k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else {"name": None} for item in items]
+        for index, container in enumerate(items):
+            at = f"{where}.{kind}[{index}]"
+            cname = container.get("name")
+            if not isinstance(cname, str) or not SERVICE_NAME.match(cname):
+                problems.append(f"{at}.name: {cname!r} is not a valid container name (lower-case letters, digits and hyphens)")
+            elif cname == name:
+                problems.append(f"{at}.name: {cname!r} is the service's own container")
+            elif cname in GENERATED_CONTAINERS:
+                problems.append(f"{at}.name: {cname!r} is the name of a container the task definition adds itself")
+            elif cname in containers:
+                problems.append(f"{at}.name: {cname!r} is a container of this task already")
+            _normalize_process(problems, at, container)
+            if kind == "init_containers" and container.get("health_check") is not None:
+                problems.append(f"{at}.health_check: an init container runs to completion; only sidecars take a health check")
+            container.setdefault("essential", essential)
+            if not isinstance(container["essential"], bool):
+                problems.append(f"{at}.essential: {container['essential']!r} must be true or false")
+            container["mounts"] = _normalize_mounts(problems, at, service, container)
+            unknown = sorted(set(container) - CONTAINER_KEYS)
+            if unknown:
+                problems.append(f"{at}: unknown keys {', '.join(unknown)}")
+            if isinstance(cname, str):
+                containers.setdefault(cname, {"essential": container["essential"], "health_check": container.get("health_check")})
+        kinds[kind] = items
+    service.update(kinds)
+
+    def dependencies(at, own, raw, defaults=()):
+        if not isinstance(raw, list):
+            problems.append(f"{at}: must be a list of {{container, condition}}")
+            raw = []
+        given = [dict(item) if isinstance(item, dict) else {} for item in raw]
+        named = {item.get("container") for item in given}
+        implied = [{"container": other, "condition": "SUCCESS"} for other in defaults if other not in named]
+        seen = set()
+        for index, item in enumerate(given + implied):
+            # An implied dependency is named by what it waits for, since the inventory does not list it.
+            place = f"{at}[{index}]" if index < len(given) else f"{at} (SUCCESS on init container {item['container']!r} unless it says otherwise)"
+            target, condition = item.get("container"), item.get("condition")
+            if target not in containers or target == own:
+                problems.append(f"{place}: {target!r} is not another container of this task")
+                continue
+            if target in seen:
+                problems.append(f"{place}: {target!r} is named twice")
+            seen.add(target)
+            if condition not in DEPENDENCY_CONDITIONS:
+                problems.append(f"{place}: condition {condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}")
+            elif condition in ("COMPLETE", "SUCCESS") and containers[target]["essential"]:
+                problems.append(f"{place}: {condition} waits for {target!r} to exit, which AWS refuses for an essential container")
+            elif condition == "HEALTHY" and not containers[target]["health_check"]:
+                problems.append(f"{place}: HEALTHY needs a health check on {target!r}")
+            unknown = sorted(set(item) - {"container", "condition"})
+            if unknown:
+                problems.append(f"{place}: unknown keys {', '.join(unknown)}")
+        return sorted(given + implied, key=lambda item: str(item.get("container")))
+
+    inits = [c.get("name") for c in kinds["init_containers"]]
+    service["depends_on"] = dependencies(f"{where}.depends_on", name, service.get("depends_on") or [], inits)
+    graph = {name: [d.get("container") for d in service["depends_on"]]}
+    for kind in ("init_containers", "sidecars"):
+        for index, container in enumerate(kinds[kind]):
+            container["depends_on"] = dependencies(f"{where}.{kind}[{index}].depends_on", container.get("name"), container.get("depends_on") or [])
+            graph.setdefault(container.get("name"), [d.get("container") for d in container["depends_on"]])
+    cycle = _cycle(graph)
+    if cycle:
+        problems.append(f"{where}.depends_on: the containers wait for each other in a circle ({' -> '.join(cycle)})")
+
+
+def _cycle(graph):
+    """One dependency cycle of a graph {node: [nodes it waits for]}, as a path, or None."""
+    state = {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for other in graph.get(node, []):
+            if state.get(other) == "open":
+                return path[path.index(other):] + [other] if other in path else [node, other]
+            if other not in state:
+                found = visit(other, path + [other])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node, [node])
+            if found:
+                return found
+    return None
+
+
+def _check_upstream_names(problems, where, service):
+    """The variables a talks_to edge sets come from the model; the inventory cannot set them too."""
+    for target in service["talks_to"]:
+        for variable in upstream_environment(target, "", 0):
+            for key in ("environment", "secrets"):
+                if variable in service[key]:
+                    problems.append(f"{where}.{key}.{variable}: set by talks_to ({target}); remove it from {key}")
+
+
+def _check_scratch_owners(problems, where, service):
+    """Who writes each scratch path: the task prepares it for one non-root uid, which must be numeric."""
+    writers = {}
+    containers = [(where, service, [{"scratch_path": p, "read_only": False} for p in service["scratch_paths"]])]
+    for kind in ("init_containers", "sidecars"):
+        for index, container in enumerate(service[kind]):
+            containers.append((f"{where}.{kind}[{index}]", container, [m for m in container["mounts"] if "scratch_path" in m]))
+    for at, container, mounts in containers:
+        writes = [m["scratch_path"] for m in mounts if not m["read_only"]]
+        if not writes or container.get("user") is None:
+            continue
+        owner = numeric_user(container["user"])
+        if owner is None:
+            problems.append(
+                f"{at}.user: {container['user']!r} is not numeric (uid[:gid]); the task makes its writable scratch paths "
+                "its own by uid"
+            )
+            continue
+        for path in writes:
+            first = writers.setdefault(path, (at, owner))
+            if first[1] != owner:
+                problems.append(f"{at}.user: {path} is written as {container['user']} here and by {first[0]} as another user; one user owns a scratch path")
 
 
 def _normalize_volume(problems, where, environment, service, volume):
@@ -493,6 +701,9 @@ def normalize_environment(raw):
             _normalize_volume(problems, f"{where}.volumes[{v_index}]", environment, svc, volume)
         _normalize_container(problems, where, svc)
         svc["volumes"] = volumes
+        _check_upstream_names(problems, where, svc)
+        _normalize_task_containers(problems, where, svc)
+        _check_scratch_owners(problems, where, svc)
         mounted = [v for v in volumes if v.get("file_system") in fs_names]
         svc["file_systems"] = sorted({v["file_system"] for v in mounted})
         svc["writes_to"] = sorted({v["file_system"] for v in mounted if not v["read_only"]})
@@ -515,6 +726,9 @@ def normalize_environment(raw):
     init_image = raw.get("init_image") or INIT_IMAGE
     if not isinstance(init_image, str) or any(c.isspace() for c in init_image):
         problems.append(f"quoin_init_image: {init_image!r} is not an image reference")
+    check_timeout = _as_int(raw.get("connection_check_timeout") or CONNECTION_CHECK_TIMEOUT)
+    if not _is_int(check_timeout) or not 5 <= check_timeout <= 600:
+        problems.append(f"quoin_connection_check_timeout: {check_timeout!r} must be from 5 to 600 seconds")
 
     # Public registries cached in the environment's ECR registry, so their images can be pinned by digest.
     pull_through_cache = normalize_caches(problems, environment, raw.get("registry_credentials"), raw.get("region"))
@@ -559,6 +773,7 @@ def normalize_environment(raw):
         "environment": environment,
         "init_image": init_image,
         "pull_through_cache": pull_through_cache,
+        "connection_check_timeout": check_timeout,
         "stack_name": stack_name,
         "vpc_id": vpc_id,
         "subnet_ids": subnet_ids,

@@ -1,6 +1,7 @@
 """The local AWS stops one-off ECS tasks the way AWS does (tools/moto_server.py, section "ECS RunTask"):
 a task RunTask started has stopped by the next DescribeTasks, its essential container exited, with one
-container per container definition exiting with MOTO_ECS_TASK_EXIT_CODE; the overrides stay as sent;
+container per container definition exiting with MOTO_ECS_TASK_EXIT_CODE (containers without memory of
+their own included, section "RunTask with a container that sets no memory"); the overrides stay as sent;
 RunTask works in a VPC without DNS hostnames. Checked through boto3 on emulators of their own, since
 the server reads the exit code from its environment. Last, the ecs_run_task target runs on one whose
 tasks exit with 3, which must fail the module."""
@@ -156,6 +157,25 @@ class TestRunTask:
         (task,) = tasks.describe(started["taskArn"])
         assert (task["lastStatus"], task["stoppedReason"]) == ("STOPPED", "stopped by hand")
         assert "stopCode" not in task
+
+
+    def test_a_container_without_memory_of_its_own_runs_in_the_tasks(self, local_aws):
+        tasks = Tasks(local_aws)
+        # An init container that the main one waits for, as a task definition of ours has them.
+        tasks.task_definition = tasks.ecs.register_task_definition(
+            family=tasks.cluster, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[
+                {"name": "backup", "image": "quoin/backup:1", "essential": True,
+                 "dependsOn": [{"containerName": "prepare-scratch", "condition": "SUCCESS"}]},
+                {"name": "prepare-scratch", "image": "busybox:1.36", "essential": False, "user": "0",
+                 "linuxParameters": {"capabilities": {"drop": ["NET_RAW", "SETUID"]}}},
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        (described,) = tasks.ecs.describe_task_definition(taskDefinition=tasks.task_definition)["taskDefinition"]["containerDefinitions"][:1]
+        assert described["dependsOn"] == [{"containerName": "prepare-scratch", "condition": "SUCCESS"}]
+        (started,) = tasks.run()
+        (task,) = tasks.describe(started["taskArn"])
+        assert [(c["name"], c["lastStatus"]) for c in task["containers"]] == [("backup", "STOPPED"), ("prepare-scratch", "STOPPED")]
 
 
 class TestExitCode:

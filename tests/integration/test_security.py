@@ -38,13 +38,26 @@ def test_every_task_runs_with_its_own_task_role_not_the_execution_role(deployed,
 
 def test_containers_are_unprivileged_as_the_inventory_allows(deployed, aws):
     wanted = {s["name"]: s for s in inventory_services()}
+    prepared = 0
     for family, definition in definitions(aws).items():
+        service = wanted.get(family.removeprefix("quoin-local-"))
         for container in definition["containerDefinitions"]:
             assert not container.get("privileged"), family
+            if container["name"] == "prepare-scratch":
+                # Root only to chown the task's scratch volumes, with every capability but CHOWN and FOWNER
+                # dropped, before the others start.
+                assert container["user"] == "0" and container["essential"] is False, family
+                assert {"DAC_OVERRIDE", "SETUID", "SETGID", "NET_RAW"} <= set(container["linuxParameters"]["capabilities"]["drop"])
+                assert {"CHOWN", "FOWNER"}.isdisjoint(container["linuxParameters"]["capabilities"]["drop"])
+                assert container["readonlyRootFilesystem"] is True, family
+                prepared += 1
+                continue
             assert container.get("user", "").split(":")[0] not in ("", "0", "root"), family
-            service = wanted.get(family.removeprefix("quoin-local-"))
-            expected = service.get("readonly_root_filesystem", True) if service else True
-            assert container["readonlyRootFilesystem"] is expected, family
+            main = service and container["name"] == service["name"]
+            expected = service.get("readonly_root_filesystem", True) if main else True
+            assert container["readonlyRootFilesystem"] is expected, (family, container["name"])
+    # The site and the proxy write scratch paths as 1000 and 101, the backup and restore tasks /tmp as 65534.
+    assert prepared == 4
 
 
 def test_secrets_come_only_by_reference(deployed, aws):

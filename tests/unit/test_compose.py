@@ -40,7 +40,7 @@ VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 INVENTORY_KEYS = (
     "name", "image", "port", "cpu", "memory", "command", "entrypoint", "environment", "secrets", "health_check", "user",
     "readonly_root_filesystem", "scratch_paths", "talks_to", "volumes", "desired_count", "assign_public_ip",
-    "enable_execute_command",
+    "enable_execute_command", "init_containers", "sidecars", "depends_on",
 )
 VOLUME_KEYS = ("name", "file_system", "path", "read_only", "uid", "gid", "root_directory", "permissions", "backup")
 NETWORK = {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}
@@ -169,6 +169,34 @@ def test_containers_keep_the_model_settings():
     cms = compose_document(site_model(), 2)["services"]["cms"]
     assert cms["deploy"]["resources"]["limits"] == {"cpus": "1", "memory": "2048M"}
     assert cms["read_only"] is False
+
+
+def test_the_talks_to_variables_are_in_both_phases():
+    for phase, site_host in ((1, "host.docker.internal"), (2, "site")):
+        environment = compose_document(site_model(), phase)["services"]["proxy"]["environment"]
+        assert environment == {
+            "SITE_UPSTREAM": f"{site_host}:3000", "SITE_HOST": site_host, "SITE_PORT": "3000",
+            "CMS_UPSTREAM": "cms:8080", "CMS_HOST": "cms", "CMS_PORT": "8080",
+        }
+
+
+def test_a_hand_written_upstream_variable_is_not_inventory_environment():
+    imported = import_compose({"services": {
+        "web": {"image": "web:1", "ports": ["80:80"], "depends_on": ["api"], "environment": {"API_UPSTREAM": "api:4000", "MODE": "x"}},
+        "api": {"image": "api:1", "expose": ["4000"]},
+    }})
+    assert imported["services"][0]["environment"] == {"MODE": "x"}
+    assert imported["services"][0]["talks_to"] == ["api"]
+
+
+def test_a_task_container_named_like_another_service_is_refused():
+    model = model_of([
+        {"name": "site", "port": 3000, "image": "site:1", "sidecars": [{"name": "logs", "image": "l:1"}]},
+        {"name": "site-logs", "port": 3001, "image": "l:1"},
+        {"name": "proxy", "port": 8080, "image": "proxy:1"},
+    ])
+    with pytest.raises(ComposeError, match="'site-logs', which another service has"):
+        compose_document(model, 2)
 
 
 def test_a_dependency_without_a_health_check_is_only_started():
@@ -316,12 +344,21 @@ def test_the_round_trip_keeps_what_compose_has_no_key_for():
         [
             {"name": "site", "port": 3000, "image": "site:1", "command": ["node", "server.js"], "entrypoint": ["/sbin/tini", "--"],
              "desired_count": 2, "enable_execute_command": True, "readonly_root_filesystem": False, "cpu": 2048, "memory": 5120,
-             "environment": {"CMS_UPSTREAM": "cms.local.quoin.internal:8080", "DEBUG": False}, "talks_to": ["cms"],
+             "environment": {"DEBUG": False}, "talks_to": ["cms"],
              "health_check": {"command": ["CMD", "/healthcheck"], "interval": 10, "timeout": 3, "retries": 5}},
             {"name": "cms", "port": 8080, "image": "cms:1", "user": "1000:1000", "readonly_root_filesystem": False,
              "secrets": {"ADMIN_PASSWORD": ARN}, "assign_public_ip": True,
              "volumes": [{"name": "data", "file_system": "cms", "path": "/data", "uid": 1000, "root_directory": "/mesh", "permissions": "0700"},
-                         {"name": "cache", "file_system": "cache", "path": "/cache", "backup": False}]},
+                         {"name": "cache", "file_system": "cache", "path": "/cache", "backup": False}],
+             "scratch_paths": ["/tmp"], "health_check": {"command": "true"},
+             "init_containers": [{"name": "migrate", "image": "tools:1", "command": ["migrate"], "user": "1000:1000",
+                                  "secrets": {"DB_PASSWORD": ARN}, "mounts": [{"volume": "data"}, {"scratch_path": "/tmp", "path": "/work"}]},
+                                 {"name": "seed", "image": "tools:1", "readonly_root_filesystem": False}],
+             "sidecars": [{"name": "exporter", "image": "exporter:1", "environment": {"PORT": 9100}, "essential": False,
+                           "health_check": {"command": ["CMD", "/check"], "interval": 10},
+                           "mounts": [{"volume": "cache", "read_only": True, "path": "/srv/cache"}],
+                           "depends_on": [{"container": "cms", "condition": "HEALTHY"}, {"container": "seed", "condition": "COMPLETE"}]}],
+             "depends_on": [{"container": "seed", "condition": "START"}]},
             {"name": "proxy", "port": 8080, "image": "proxy:1", "talks_to": ["site", "cms"], "scratch_paths": ["/tmp"],
              "volumes": [{"name": "uploads", "file_system": "cms", "path": "/srv", "read_only": True, "root_directory": "/mesh", "uid": 1000}]},
         ],
@@ -329,8 +366,23 @@ def test_the_round_trip_keeps_what_compose_has_no_key_for():
     )
     document = compose_document(model, 2, {"published_ports": {"cms": 8081}})
     assert schema_errors(document) == []
-    # Locally the site reaches the CMS by its compose name; the inventory's value comes back on import.
-    assert document["services"]["site"]["environment"]["CMS_UPSTREAM"] == "cms:8080"
+    # Locally the site reaches the CMS by its compose name (on Fargate by its Cloud Map name); the
+    # variables come from talks_to, so the import does not make them inventory environment.
+    assert document["services"]["site"]["environment"] == {"DEBUG": "false", "CMS_UPSTREAM": "cms:8080", "CMS_HOST": "cms", "CMS_PORT": "8080"}
+    # The task's other containers are compose services of their own, started in the task's order.
+    services = document["services"]
+    assert services["cms"]["depends_on"] == {
+        INIT_SERVICE: {"condition": "service_completed_successfully"},
+        "cms-migrate": {"condition": "service_completed_successfully"}, "cms-seed": {"condition": "service_started"},
+    }
+    assert services["cms-migrate"]["restart"] == "no" and services["cms-exporter"]["restart"] == "unless-stopped"
+    assert services["cms-migrate"]["volumes"] == [{"type": "volume", "source": "cms-data", "target": "/data", "read_only": False}]
+    assert services["cms-migrate"]["tmpfs"] == ["/work"] and services["cms-migrate"]["env_file"] == "../.env"
+    # COMPLETE is stricter locally: compose only knows "completed successfully".
+    assert services["cms-exporter"]["depends_on"] == {
+        INIT_SERVICE: {"condition": "service_completed_successfully"},  # it mounts an EFS volume
+        "cms": {"condition": "service_healthy"}, "cms-seed": {"condition": "service_completed_successfully"},
+    }
     # The proxy reads the CMS's directory through its own access point: one named volume, its own settings beside.
     assert document["services"]["proxy"]["volumes"] == [
         {"type": "volume", "source": "cms-data", "target": "/srv", "read_only": True, "x-quoin": {"name": "uploads", "permissions": "0750"}}

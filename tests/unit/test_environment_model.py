@@ -359,3 +359,113 @@ def test_without_the_network_nothing_of_it_is_checked_or_kept():
         "quoin_vpc_id",
         "quoin_subnet_ids",
     }
+def with_containers(**changes):
+    """VALID with the site given init containers, sidecars and scratch paths."""
+    raw = model()
+    raw["services"][0].update(
+        user="1000", scratch_paths=["/tmp"], health_check={"command": "true"},
+        init_containers=[{"name": "migrate", "image": "tools:1", "user": "1000"}],
+        sidecars=[{"name": "exporter", "image": "exporter:1", "health_check": {"command": "true"}}],
+    )
+    raw["services"][0].update(changes)
+    return raw
+
+
+def test_init_containers_and_sidecars_get_their_defaults():
+    site = normalize_environment(with_containers())["services"][0]
+    migrate, exporter = site["init_containers"][0], site["sidecars"][0]
+    assert migrate["essential"] is False and exporter["essential"] is True
+    assert migrate["readonly_root_filesystem"] is True and migrate["mounts"] == [] and migrate["depends_on"] == []
+    # The main container waits for every init container to succeed unless it says otherwise.
+    assert site["depends_on"] == [{"container": "migrate", "condition": "SUCCESS"}]
+    given = with_containers(depends_on=[{"container": "migrate", "condition": "COMPLETE"}, {"container": "exporter", "condition": "HEALTHY"}])
+    assert normalize_environment(given)["services"][0]["depends_on"] == [
+        {"container": "exporter", "condition": "HEALTHY"}, {"container": "migrate", "condition": "COMPLETE"},
+    ]
+
+
+def test_mounts_default_to_the_main_containers_paths():
+    raw = with_containers()
+    raw["services"][1]["sidecars"] = [{"name": "backup", "image": "b:1", "mounts": [{"volume": "data"}]}]
+    raw["services"][0]["sidecars"][0]["mounts"] = [{"scratch_path": "/tmp", "path": "/scratch", "read_only": True}]
+    services = normalize_environment(raw)["services"]
+    assert services[1]["sidecars"][0]["mounts"] == [{"volume": "data", "path": "/mesh/data", "read_only": False}]
+    assert services[0]["sidecars"][0]["mounts"] == [{"scratch_path": "/tmp", "path": "/scratch", "read_only": True}]
+
+
+@pytest.mark.parametrize(
+    "changes, variable, text",
+    [
+        ({"environment": {"CMS_UPSTREAM": "cms:8080"}}, "quoin_services[2].environment.CMS_UPSTREAM", "set by talks_to (cms)"),
+        ({"environment": {"SITE_PORT": "3000"}}, "quoin_services[2].environment.SITE_PORT", "set by talks_to (site)"),
+        ({"secrets": {"CMS_HOST": "arn:aws:ssm:eu-central-1:123456789012:parameter/h"}}, "quoin_services[2].secrets.CMS_HOST", "talks_to"),
+    ],
+)
+def test_the_talks_to_variables_come_only_from_the_model(changes, variable, text):
+    raw = model()
+    raw["services"][2].update(changes)
+    problems = problems_of(raw)
+    assert any(p.startswith(variable + ":") and text in p for p in problems), problems
+    # The same name is a plain variable for a service that does not talk to cms.
+    raw = model()
+    raw["services"][0].update(changes)
+    assert normalize_environment(raw)
+
+
+@pytest.mark.parametrize(
+    "changes, variable, text",
+    [
+        ({"init_containers": [{"name": "site", "image": "x:1"}]}, "init_containers[0].name", "the service's own container"),
+        ({"sidecars": [{"name": "migrate", "image": "x:1"}]}, "sidecars[0].name", "a container of this task already"),
+        ({"sidecars": [{"name": "check-connections", "image": "x:1"}]}, "sidecars[0].name", "adds itself"),
+        ({"sidecars": [{"name": "Logs", "image": "x:1"}]}, "sidecars[0].name", "not a valid container name"),
+        ({"sidecars": [{"name": "logs"}]}, "sidecars[0].image", "not an image reference"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "user": "0"}]}, "sidecars[0].user", "root"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "environment": {"API_TOKEN": "t"}}]}, "sidecars[0].environment.API_TOKEN", "credential"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "essential": "yes"}]}, "sidecars[0].essential", "true or false"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "ports": [80]}]}, "sidecars[0]", "unknown keys ports"),
+        ({"init_containers": [{"name": "migrate", "image": "x:1", "health_check": {"command": "true"}}]},
+         "init_containers[0].health_check", "only sidecars"),
+        ({"init_containers": [{"name": "migrate", "image": "x:1", "essential": True}]},
+         "depends_on (SUCCESS on init container 'migrate' unless it says otherwise)", "essential container"),
+        ({"depends_on": [{"container": "exporter", "condition": "SUCCESS"}]}, "depends_on[0]", "essential container"),
+        ({"depends_on": [{"container": "exporter", "condition": "COMPLETE"}]}, "depends_on[0]", "essential container"),
+        ({"depends_on": [{"container": "migrate", "condition": "HEALTHY"}]}, "depends_on[0]", "HEALTHY needs a health check on 'migrate'"),
+        ({"depends_on": [{"container": "migrate", "condition": "READY"}]}, "depends_on[0]", "condition 'READY'"),
+        ({"depends_on": [{"container": "db", "condition": "START"}]}, "depends_on[0]", "not another container of this task"),
+        ({"depends_on": [{"container": "site", "condition": "START"}]}, "depends_on[0]", "not another container of this task"),
+        ({"depends_on": [{"container": "exporter", "condition": "START"}, {"container": "exporter", "condition": "START"}]},
+         "depends_on[1]", "named twice"),
+        ({"sidecars": [{"name": "exporter", "image": "x:1", "depends_on": [{"container": "site", "condition": "START"}]}],
+          "depends_on": [{"container": "exporter", "condition": "START"}]}, "depends_on", "in a circle (site -> exporter -> site)"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "mounts": [{"volume": "data"}]}]}, "sidecars[0].mounts[0].volume", "not a volume"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "mounts": [{"scratch_path": "/var"}]}]}, "sidecars[0].mounts[0].scratch_path", "not one of"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "mounts": [{"path": "/tmp"}]}]}, "sidecars[0].mounts[0]", "name either"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "mounts": [{"scratch_path": "/tmp", "path": "tmp"}]}]},
+         "sidecars[0].mounts[0].path", "absolute"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "mounts": [{"scratch_path": "/tmp"}, {"scratch_path": "/tmp"}]}]},
+         "sidecars[0].mounts[1].path", "mounted twice"),
+        ({"sidecars": [{"name": "logs", "image": "x:1", "user": "2000", "mounts": [{"scratch_path": "/tmp"}]}]},
+         "sidecars[0].user", "one user owns a scratch path"),
+        ({"user": "node"}, "user", "not numeric"),
+    ],
+)
+def test_bad_task_containers_name_their_path(changes, variable, text):
+    problems = problems_of(with_containers(**changes))
+    assert any(p.startswith(f"quoin_services[0].{variable}:") and text in p for p in problems), problems
+
+
+def test_a_read_only_volume_stays_read_only_for_every_container():
+    raw = model()
+    raw["services"][1]["volumes"][0]["read_only"] = True
+    raw["services"][1]["volumes"][0]["backup"] = False
+    raw["services"][1]["sidecars"] = [{"name": "w", "image": "w:1", "mounts": [{"volume": "data", "read_only": False}]}]
+    problems = problems_of(raw)
+    assert any(p.startswith("quoin_services[1].sidecars[0].mounts[0].read_only:") for p in problems), problems
+
+
+@pytest.mark.parametrize("timeout", [4, 601, "soon"])
+def test_the_connection_check_timeout_has_a_range(timeout):
+    problems = problems_of(model(connection_check_timeout=timeout))
+    assert any(p.startswith("quoin_connection_check_timeout:") for p in problems), problems
+    assert normalize_environment(model())["connection_check_timeout"] == 60

@@ -703,3 +703,35 @@ class TestApiCalls:
     def test_an_invalid_request_fails_like_botocore(self):
         with pytest.raises(AnsibleECSError, match="Failed to register task definition"):
             register_task_definition(FakeECS(), {"family": "site", "containerDefinitions": [], "cpu": 256})
+
+
+def test_a_task_of_several_containers_compares_equal_as_aws_describes_it():
+    from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
+    from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
+
+    from ...test_ecs_filters import STACK
+    from ...test_environment_model import VALID
+
+    raw = copy.deepcopy(VALID)
+    raw["services"][2].update(user="101", scratch_paths=["/tmp"], health_check={"command": "true"},
+                              init_containers=[{"name": "render", "image": "tools:1", "user": "101", "mounts": [{"scratch_path": "/tmp"}]}],
+                              sidecars=[{"name": "exporter", "image": "exporter:1", "depends_on": [{"container": "proxy", "condition": "HEALTHY"}]}])
+    rendered = task_definition("proxy", normalize_environment(raw), STACK, {}, "eu-central-1")
+    request = task_definition_request(rendered["family"], rendered["task_definition"], SHAPE)
+    assert [c["name"] for c in request["containerDefinitions"]] == ["proxy", "render", "exporter", "check-connections", "prepare-scratch"]
+    described = as_aws_describes(request, 3)
+    # AWS keeps its own order of containers and of their lists.
+    described["containerDefinitions"].reverse()
+    for container in described["containerDefinitions"]:
+        container.get("dependsOn", []).reverse()
+        if "linuxParameters" in container:
+            container["linuxParameters"]["capabilities"]["drop"].reverse()
+            container["linuxParameters"]["capabilities"]["add"] = []
+            container["linuxParameters"].update(devices=[], tmpfs=[])
+    assert canonical_task_definition(described, SHAPE) == canonical_task_definition(request, SHAPE)
+    changed = copy.deepcopy(described)
+    proxy = next(c for c in changed["containerDefinitions"] if c["name"] == "proxy")
+    next(d for d in proxy["dependsOn"] if d["containerName"] == "render")["condition"] = "COMPLETE"
+    assert differences(canonical_task_definition(changed, SHAPE), canonical_task_definition(request, SHAPE)) == [
+        "containerDefinitions[proxy].dependsOn[render].condition: COMPLETE -> SUCCESS"
+    ]
