@@ -32,6 +32,8 @@ from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import upstream_environment
 
+from ..conftest import program_or_skip
+
 pytestmark = pytest.mark.quick
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,28 +62,22 @@ def inventory_model(environment):
 
 
 def proxy_container(model):
-    """The proxy's container definition and its environment. The upstream variables of its talks_to
-    edges are filled in from the model where the task definition does not carry them yet, as the model
-    names them: <target>.<namespace>:<port>."""
-    container = task_definition("proxy", model, STACK, {}, "eu-central-1")["task_definition"]["containerDefinitions"][0]
+    """The proxy's container definition and its environment, which holds the upstream variables of its
+    talks_to edges as the task definition gives them: <target>.<namespace>:<port>."""
+    definition = task_definition("proxy", model, STACK, {}, "eu-central-1")["task_definition"]
+    container = next(c for c in definition["containerDefinitions"] if c["name"] == "proxy")
     environment = {item["name"]: item["value"] for item in container["environment"]}
     services = {service["name"]: service for service in model["services"]}
     for target in services["proxy"]["talks_to"]:
         host = f"{target}.{model['discovery_namespace']}"
-        for name, value in upstream_environment(target, host, services[target]["port"]).items():
-            environment.setdefault(name, value)
+        expected = upstream_environment(target, host, services[target]["port"])
+        assert {name: environment.get(name) for name in expected} == expected
     return container, environment
 
 
 def nginx_binary():
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if found and shutil.which("envsubst"):
-        return found
-    reason = ("nginx and envsubst are needed (apt-get install nginx gettext-base; "
-              "tests/stages/integration.sh installs them when it runs as root)")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}: under CI this test must run")
-    pytest.skip(reason)
+    program_or_skip("envsubst", "gettext-base")
+    return program_or_skip("nginx", "nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
 
 
 # --- Cloud Map's stand-in: a DNS server on loopback ----------------------------------------------------------

@@ -5,22 +5,10 @@
 # QUOIN_INTEGRATION_MARK selects by marker (tests/run.sh quick sets it). The slowest tests are listed.
 set -euo pipefail
 
-# test_proxy.py runs the proxy image's configuration in the distribution's nginx (no container engine),
-# rendered with envsubst as the image's start script does. Installed where missing and possible (as root,
-# with apt: CI); otherwise that test skips, and under CI=true it fails.
-proxy_tools=(nginx gettext-base)
-have_proxy_tools() { { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && command -v envsubst >/dev/null; }
-if ! have_proxy_tools; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "integration: installing ${proxy_tools[*]} (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends "${proxy_tools[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${proxy_tools[@]}" >/dev/null; } \
-      || echo "integration: could not install ${proxy_tools[*]}" >&2
-  else
-    echo "integration: nginx or envsubst is missing, and installing them needs root and apt-get" >&2
-  fi
-fi
+# test_proxy.py runs the proxy image's configuration in the distribution's nginx, rendered with envsubst
+# as the image's start script does.
+source tests/stages/programs.sh
+need_programs integration nginx:nginx envsubst:gettext-base
 
 workers=${QUOIN_TEST_WORKERS:-$(nproc)}
 python -m pytest -q -n "$workers" --durations=20 ${QUOIN_INTEGRATION_MARK:+-m "$QUOIN_INTEGRATION_MARK"} tests/integration

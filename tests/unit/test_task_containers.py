@@ -5,7 +5,6 @@ connections before it starts (its shell run for real against local listeners).""
 import copy
 import os
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -22,6 +21,7 @@ from ansible_collections.quoin.fargate.plugins.module_utils.ecs_task_definition 
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
 from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import connection_check
 
+from ..conftest import program_or_skip
 from .test_ecs_filters import STACK
 from .test_environment_model import VALID
 
@@ -125,7 +125,6 @@ def test_the_prepare_container_is_root_with_only_chown_and_fowner():
     assert "add" not in prepare["linuxParameters"]["capabilities"]
     assert prepare["mountPoints"] == [
         {"sourceVolume": "scratch-1", "containerPath": "/prepare/scratch-1", "readOnly": False},
-        {"sourceVolume": "scratch-2", "containerPath": "/prepare/scratch-2", "readOnly": False},
     ]
     assert "chmod 0755 /prepare/scratch-1 && chown 101 /prepare/scratch-1" in prepare["command"][0]
     assert prepare["logConfiguration"] == containers["proxy"]["logConfiguration"]
@@ -215,17 +214,15 @@ def test_init_containers_and_sidecars_join_the_task():
 def _tools(tmp_path, busybox_only):
     """(shell argv prefix, PATH) for the check: this machine's /bin/sh with getent and its nc (Debian's
     netcat-openbsd), or busybox alone (its sh, nslookup, nc and timeout), as in the init image."""
-    busybox = shutil.which("busybox")
     if busybox_only:
-        if not busybox:
-            pytest.skip("busybox is not installed (apt-get install -y busybox)")
+        busybox = program_or_skip("busybox", "busybox")
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
         for applet in ("nc", "nslookup", "date", "sleep", "grep", "timeout"):
             os.symlink(busybox, bin_dir / applet)
         return [busybox, "sh"], str(bin_dir)
-    if not shutil.which("nc") or not shutil.which("getent"):
-        pytest.skip("nc or getent is not installed (apt-get install -y netcat-openbsd)")
+    program_or_skip("nc", "netcat-openbsd")
+    program_or_skip("getent", "libc-bin")
     return ["/bin/sh"], "/usr/bin:/bin"
 
 
