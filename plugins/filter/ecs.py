@@ -132,7 +132,10 @@ def task_definition(name, model, stack, access_points, region):
                 extra["mountPoints"].append({"sourceVolume": source, "containerPath": mount["path"], "readOnly": mount["read_only"]})
             containers.append(extra)
     if targets:
-        containers.append(connection_check(targets, model["connection_check_timeout"], model["init_image"], log))
+        # On a first deploy every service starts at once: a slow starter (the CMS) has its start period
+        # to come up, and only then the check's own time.
+        starting = max((((_service(model, target).get("health_check") or {}).get("start_period", 0)) for target, _h, _p in targets), default=0)
+        containers.append(connection_check(targets, starting + model["connection_check_timeout"], model["init_image"], log))
         container.setdefault("dependsOn", []).append({"containerName": CHECK_CONTAINER, "condition": "SUCCESS"})
     prepare_scratch(containers, volumes, model["init_image"], log)
 

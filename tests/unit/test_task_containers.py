@@ -155,7 +155,8 @@ def test_the_proxy_learns_its_upstreams_and_checks_them_first():
     check = containers["check-connections"]
     assert check["user"] == "65534" and check["readonlyRootFilesystem"] is True and check["essential"] is False
     assert check["image"] == model["init_image"]
-    assert check["command"][1:] == ["check-connections", "60", "site", "site.prod.quoin.internal", "3000",
+    # The CMS's start period (120 s) first, then the check's own 60 s.
+    assert check["command"][1:] == ["check-connections", "180", "site", "site.prod.quoin.internal", "3000",
                                     "cms", "cms.prod.quoin.internal", "8080"]
     assert check["logConfiguration"] == proxy["logConfiguration"]
     assert check["logConfiguration"]["options"]["awslogs-stream-prefix"] == "proxy"
@@ -303,6 +304,9 @@ def test_the_rendered_check_of_the_proxy_reports_its_cloud_map_names(tmp_path):
     # Cloud Map names do not resolve here: the real rendered command must say so, for the first target.
     model = shipped_model("local")
     model["connection_check_timeout"] = 2
+    # Without the targets' start periods, which the check would wait out first.
+    for service in model["services"]:
+        service["health_check"] = None
     definition = task_definition("proxy", model, STACK, ACCESS_POINTS, REGION)["task_definition"]
     check = next(c for c in definition["containerDefinitions"] if c["name"] == "check-connections")
     result, _took = _run(check, tmp_path, busybox_only=False)
