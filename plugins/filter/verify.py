@@ -13,6 +13,8 @@ This file holds several filters, so each is documented in its own file next to i
 
 import shlex
 
+from ansible_collections.quoin.fargate.plugins.plugin_utils.task_containers import CONNECTION_FUNCTIONS
+
 PROBE = "probe"
 # Seconds a TCP connection may take: a security group drops what it does not allow, so a refused
 # service times out rather than answering no.
@@ -63,13 +65,13 @@ def _address(model, service):
 def probe_script(model, caller):
     """The shell script one caller's probe runs: one line per check, exit 1 when one failed."""
     services = {service["name"]: service for service in model["services"]}
-    lines = ["failed=0"]
+    lines = [CONNECTION_FUNCTIONS + "failed=0"]
     for target in caller["talks_to"]:
         host, port = _address(model, services[target])
         edge = f"{caller['name']} -> {target}: {host}"
         lines += [
-            f"if ! nslookup {host} >/dev/null 2>&1; then echo {shlex.quote(edge + ' does not resolve')}; failed=1",
-            f"elif ! nc -z -w {CONNECT_TIMEOUT} {host} {port}; then echo {shlex.quote(f'{edge}:{port} did not answer')}; failed=1",
+            f"if ! resolves {host}; then echo {shlex.quote(edge + ' does not resolve')}; failed=1",
+            f"elif ! connects {host} {port} {CONNECT_TIMEOUT}; then echo {shlex.quote(f'{edge}:{port} did not answer')}; failed=1",
             f"else echo {shlex.quote(f'{edge}:{port} answers')}; fi",
         ]
     for other in model["services"]:
@@ -79,7 +81,7 @@ def probe_script(model, caller):
         edge = f"{caller['name']} -> {other['name']}"
         reachable = f"{edge}: reachable but {caller['name']} does not talk to it"
         lines += [
-            f"if nc -z -w {CONNECT_TIMEOUT} {host} {port} 2>/dev/null; then echo {shlex.quote(reachable)}; failed=1",
+            f"if connects {host} {port} {CONNECT_TIMEOUT}; then echo {shlex.quote(reachable)}; failed=1",
             f"else echo {shlex.quote(f'{edge}: {host}:{port} refused, as it should be')}; fi",
         ]
     lines.append('exit "$failed"')

@@ -29,33 +29,40 @@ DROPPED_CAPABILITIES = [
     "SETUID", "SYS_CHROOT",
 ]
 
-# Arguments: the seconds all checks may take together, then target, host and port for each. POSIX sh
-# with busybox's applets (nslookup, nc, timeout) or Debian's tools (getent, nc); an IP address needs no
-# lookup. An nc without -z (busybox built without netcat 1.10 compatibility, as Debian's) keeps a
-# connection open until the peer closes it: one that timeout has to stop did connect.
-CONNECTION_CHECK_SCRIPT = r"""limit=$1
-shift
-deadline=$(( $(date +%s) + limit ))
-if nc -z 2>&1 | grep -q -e "invalid option" -e "unrecognized option"; then zero_io=""; else zero_io=yes; fi
+# Shell functions for checking a connection, in POSIX sh with busybox's applets (nslookup, nc, timeout)
+# or Debian's tools (getent, nc): `resolves HOST` (an IP address needs no lookup) and
+# `connects HOST PORT SECONDS`. An nc without -z (busybox built without netcat 1.10 compatibility, as
+# Debian's) keeps a connection open until the peer closes it: one that timeout has to stop did connect.
+# The in-task check and verify's probe both use them.
+CONNECTION_FUNCTIONS = r"""if nc -z 2>&1 | grep -q -e "invalid option" -e "unrecognized option"; then zero_io=""; else zero_io=yes; fi
 resolves() {
   case $1 in *[!0-9.]*) ;; *) return 0 ;; esac
   if command -v getent >/dev/null 2>&1; then getent hosts "$1" >/dev/null 2>&1; else nslookup "$1" >/dev/null 2>&1; fi
 }
 connects() {
   if [ -n "$zero_io" ]; then
-    nc -z -w 2 "$1" "$2" </dev/null >/dev/null 2>&1
+    nc -z -w "$3" "$1" "$2" </dev/null >/dev/null 2>&1
   else
-    timeout 3 nc -w 2 "$1" "$2" </dev/null >/dev/null 2>&1
+    timeout $(($3 + 1)) nc -w "$3" "$1" "$2" </dev/null >/dev/null 2>&1
     [ $? -ne 1 ]
   fi
 }
-while [ $# -ge 3 ]; do
+"""
+
+# Arguments: the seconds all checks may take together, then target, host and port for each.
+CONNECTION_CHECK_SCRIPT = (
+    r"""limit=$1
+shift
+deadline=$(( $(date +%s) + limit ))
+"""
+    + CONNECTION_FUNCTIONS
+    + r"""while [ $# -ge 3 ]; do
   target=$1 host=$2 port=$3
   shift 3
   while :; do
     if ! resolves "$host"; then
       problem="name does not resolve"
-    elif connects "$host" "$port"; then
+    elif connects "$host" "$port" 2; then
       problem=""
       break
     else
@@ -71,6 +78,7 @@ while [ $# -ge 3 ]; do
   echo "quoin: $target at $host:$port: accepts connections"
 done
 """
+)
 
 
 def log_configuration(log_group, region, stream_prefix):

@@ -3,6 +3,7 @@ service's network, and the script each runs, executed here with stand-ins for ns
 
 import copy
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -76,8 +77,10 @@ def run_script(tmp_path, script, resolves, answers):
     (bin_dir / "nc").write_text('#!/bin/sh\ncase " $PROBE_ANSWERS " in *" $4:$5 "*) exit 0;; esac\nexit 1\n')
     for tool in ("nslookup", "nc"):
         (bin_dir / tool).chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PROBE_RESOLVES=" ".join(resolves), PROBE_ANSWERS=" ".join(answers))
-    done = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=False)
+    # Only the stand-ins and grep: this machine's getent or nc must not answer instead.
+    (bin_dir / "grep").symlink_to(shutil.which("grep"))
+    env = dict(os.environ, PATH=str(bin_dir), PROBE_RESOLVES=" ".join(resolves), PROBE_ANSWERS=" ".join(answers))
+    done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True, check=False)
     return done.returncode, done.stdout.splitlines()
 
 
