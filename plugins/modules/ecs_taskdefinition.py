@@ -124,12 +124,12 @@ options:
     description:
       - The repository prefixes of the registry's pull-through cache rules, for example V(prod/docker-hub).
         With O(pin_ecr_images=true), the tags of repositories under them are resolved with C(BatchGetImage)
-        instead of C(DescribeImages): the call a pull starts with, which makes ECR fetch the tag from the
+        instead of C(DescribeImages). It is the call a pull starts with, which makes ECR fetch the tag from the
         upstream registry, creating the cache repository on its first use and checking a tag cached more
         than a day ago again. So the first run pins an image never pulled before, and a tag that moved
         upstream is a changed definition. This needs C(ecr:BatchGetImage), C(ecr:BatchImportUpstreamImage)
         and C(ecr:CreateRepository) on those repositories.
-      - Check mode only reads the cache (C(DescribeImages)): a tag not cached yet is shown by its tag, with a
+      - Check mode only reads the cache (C(DescribeImages)). A tag not cached yet is shown by its tag, with a
         warning, and a tag that moved upstream since it was cached is seen by the next real run.
     type: list
     elements: str
