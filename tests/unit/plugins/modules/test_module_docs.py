@@ -1,5 +1,5 @@
-"""Every module's DOCUMENTATION, EXAMPLES and RETURN parse as YAML, and each option of the documentation is
-ansible-doc and the sanity stage read them, minutes later in the suite."""
+"""Every module's DOCUMENTATION, EXAMPLES and RETURN parse as YAML, as ansible-doc and the sanity stage
+read them (minutes later in the suite)."""
 
 import importlib
 from pathlib import Path
