@@ -24,7 +24,8 @@ from local_aws import image_manifest  # noqa: E402
 # What the local inventory's public images become in the caches.
 CACHED = {
     "local/docker-hub/gentics/mesh": "2.1.6",
-    "local/docker-hub/nginxinc/nginx-unprivileged": "1.27-alpine",
+    # The init image: each task's prepare-scratch and check-connections containers.
+    "local/ecr-public/docker/library/busybox": "1.36",
     "local/ecr-public/aws-cli/aws-cli": "2.22.35",
 }
 
@@ -41,11 +42,12 @@ def push(aws, repository, content):
     return pushed["image"]["imageId"]["imageDigest"]
 
 
-def registered_image(aws, family):
-    """The image of the family's latest revision."""
+def registered_image(aws, family, container=None):
+    """The image of a container (by default the main one, the first) of the family's latest revision."""
     arns = aws("ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
     latest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[1]))
-    return aws("ecs").describe_task_definition(taskDefinition=latest)["taskDefinition"]["containerDefinitions"][0]["image"]
+    containers = aws("ecs").describe_task_definition(taskDefinition=latest)["taskDefinition"]["containerDefinitions"]
+    return next(c for c in containers if container in (None, c["name"]))["image"]
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +85,11 @@ def test_public_images_are_registered_from_the_cache_by_digest(cached, aws):
     _run, digests = cached
     registry = f"123456789012.dkr.ecr.{os.environ['AWS_REGION']}.amazonaws.com"
     assert registered_image(aws, "quoin-local-cms") == f"{registry}/local/docker-hub/gentics/mesh@{digests['local/docker-hub/gentics/mesh']}"
-    proxy = digests["local/docker-hub/nginxinc/nginx-unprivileged"]
-    assert registered_image(aws, "quoin-local-proxy") == f"{registry}/local/docker-hub/nginxinc/nginx-unprivileged@{proxy}"
+    busybox = f"{registry}/local/ecr-public/docker/library/busybox@{digests['local/ecr-public/docker/library/busybox']}"
+    for container in ("prepare-scratch", "check-connections"):
+        assert registered_image(aws, "quoin-local-proxy", container) == busybox
+    # The proxy's own image is in ECR already: pinned where it is.
+    assert registered_image(aws, "quoin-local-proxy").startswith(f"{registry}/quoin/proxy@sha256:")
     assert registered_image(aws, "quoin-local-backup") == f"{registry}/local/ecr-public/aws-cli/aws-cli@{digests['local/ecr-public/aws-cli/aws-cli']}"
 
 
@@ -116,4 +121,4 @@ def test_without_the_caches_the_run_names_what_it_cannot_pin(deployment, playboo
         words = " ".join(run.output.split())
         assert "not pinned by digest, so a tag that moves is not noticed" in words
         assert "(quoin-local-cms): container cms: gentics/mesh:2.1.6" in words
-        assert "(quoin-local-proxy): container proxy: nginxinc/nginx-unprivileged:1.27-alpine" in words
+        assert "(quoin-local-proxy): container prepare-scratch: public.ecr.aws/docker/library/busybox:1.36" in words
