@@ -45,10 +45,8 @@ def test_a_vpc_without_dns_hostnames_is_refused_before_any_write(empty_aws, play
         assert aws("cloudformation").describe_stacks()["Stacks"] == []
         assert aws("ecs").list_clusters()["clusterArns"] == []
     finally:
+        # With both on, site.yml deploys: every deploying test shows that (the deployment fixture first).
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    run = playbook("site.yml", "-i", "local")
-    assert run.returncode == 0, run.output[-3000:]
-    assert [s["StackStatus"] for s in aws("cloudformation").describe_stacks(StackName="quoin-local")["Stacks"]] == ["CREATE_COMPLETE"]
 
 
 @pytest.fixture
