@@ -184,7 +184,6 @@ def _normalize_container(problems, where, service):
             )
 
 
-
 def _covers(scratch_path, path):
     """A scratch path makes `path` writable when it is `path` or a directory above it."""
     if not isinstance(scratch_path, str):

@@ -60,12 +60,18 @@ def normalize_caches(problems, environment, credentials, region=None):
                     "(ECR's pull-through cache reads only secrets with that name prefix)"
                 )
             elif region and found["region"] != region:
-                problems.append(f"{where}.{upstream}: the secret is in {found['region']}, the environment in {region}: ECR reads it only in the rule's own region")
+                problems.append(
+                    f"{where}.{upstream}: the secret is in {found['region']}, the environment in {region}: "
+                    "ECR reads it only in the rule's own region"
+                )
         elif arn:
             problems.append(f"{where}.{upstream}: ECR caches {upstream} without a credential; give ~ instead of {arn!r}")
         prefix = cache_prefix(environment, upstream)
         if not REPOSITORY_PREFIX.match(prefix) or not REPOSITORY_PREFIX_LENGTH[0] <= len(prefix) <= REPOSITORY_PREFIX_LENGTH[1]:
-            problems.append(f"{where}.{upstream}: the cache's repository prefix {prefix!r} (quoin_environment/upstream) is not an ECR prefix of at most 30 characters")
+            problems.append(
+                f"{where}.{upstream}: the cache's repository prefix {prefix!r} (quoin_environment/upstream) "
+                "is not an ECR prefix of at most 30 characters"
+            )
         caches.append(
             {
                 "upstream": upstream,
