@@ -119,7 +119,7 @@ def test_the_probe_runs_as_the_caller_and_checks_its_edges(deployed, playbook, a
     [override] = task["overrides"]["containerOverrides"]
     script = override["command"][2]
     assert override["name"] == "probe" and override["command"][:2] == ["sh", "-c"]
-    assert "nc -z -w 5 site.local.quoin.internal 3000" in script and "nc -z -w 5 cms.local.quoin.internal 8080" in script
+    assert "connects site.local.quoin.internal 3000 5" in script and "connects cms.local.quoin.internal 8080 5" in script
     definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
     assert definition["family"] == "quoin-local-probe"
     assert definition["executionRoleArn"] == deployment.outputs["ExecutionRoleArn"]
