@@ -89,8 +89,8 @@ def compose_document(model, phase, options=None):
     published = _published_ports(model, containers, on_host, opts)
 
     def address(target):
-        port = services[target]["port"]
-        return f"{opts['host_address']}:{port}" if target in on_host else f"{target}:{port}"
+        """(host, port) where the containers reach a service: the host machine, or its compose service."""
+        return (opts["host_address"] if target in on_host else target), services[target]["port"]
 
     rendered = {}
     for svc in containers:
@@ -120,7 +120,7 @@ def compose_document(model, phase, options=None):
     if opts["source"]:
         document[EXTENSION]["source"] = opts["source"]
     if on_host:
-        document[EXTENSION]["on_host"] = {name: address(name) for name in on_host}
+        document[EXTENSION]["on_host"] = {name: "{}:{}".format(*address(name)) for name in on_host}
     if volumes:
         document["volumes"] = {name: {"labels": labels} for name, (labels, _owner) in volumes.items()}
     return _escape(document)
@@ -219,8 +219,7 @@ def _container(svc, services, on_host, published, named, address, opts):
     # host for a service run there); the same variables carry the Cloud Map names on Fargate.
     environment = dict(svc["environment"])
     for target in svc["talks_to"]:
-        host, _colon, port = address(target).rpartition(":")
-        environment.update(upstream_environment(target, host, port))
+        environment.update(upstream_environment(target, *address(target)))
     if environment:
         container["environment"] = environment
     if svc["secrets"]:
