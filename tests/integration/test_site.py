@@ -2,6 +2,7 @@
 stack's resources and the access points are read back through the AWS API."""
 
 import json
+import re
 
 import pytest
 
@@ -115,6 +116,22 @@ def test_public_entry_forwards_to_the_proxy(deployed, aws):
     balancer = elb.describe_load_balancers()["LoadBalancers"][0]
     assert balancer["Scheme"] == "internet-facing"
     assert balancer["DNSName"] == outputs["LoadBalancerDnsName"]
+
+
+def test_the_probe_is_registered_with_the_services_and_runs_on_that_revision(deployed, aws):
+    runs, _ = deployed
+    ecs = aws("ecs")
+    probe = ecs.describe_task_definition(taskDefinition="quoin-local-probe")["taskDefinition"]["taskDefinitionArn"]
+    # One module run registers the services' and the probe's task definitions; verify takes it from there.
+    assert ecs.list_task_definitions(familyPrefix="quoin-local-probe")["taskDefinitionArns"] == [probe]
+    heading = "TASK [quoin.fargate.verify : Register the probe's task definition where it changed]"
+    assert heading in runs[0].output
+    outcome = re.search(r"^(\w+): \[localhost\]", runs[0].output.split(heading)[1], re.M)
+    assert outcome and outcome[1] == "skipping", runs[0].output.split(heading)[1][:500]
+    # The emulator lists stopped tasks too.
+    probes = ecs.list_tasks(cluster="quoin-local", startedBy="quoin-probe-proxy")["taskArns"]
+    ran_on = {t["taskDefinitionArn"] for t in ecs.describe_tasks(cluster="quoin-local", tasks=probes)["tasks"]}
+    assert probes and ran_on == {probe}
 
 
 def test_a_changed_value_is_previewed_then_applied(deployed, playbook, aws):
