@@ -55,6 +55,18 @@ def deployed(deployment):
     return deployment
 
 
+def test_a_stack_update_in_a_vpc_without_dns_support_is_refused_before_it_is_written(deployed, playbook, aws):
+    ec2 = aws("ec2")
+    vpc = seeded_vpc()
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": False})
+    try:
+        message = failure(playbook("site.yml", "-i", "local", "-e", "quoin_log_retention_days=14"))
+        assert f"quoin_vpc_id: {vpc} cannot hold the website: - enableDnsSupport is off" in message, message
+        assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 7
+    finally:
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+
+
 def primary(ecs, name):
     service = ecs.describe_services(cluster=CLUSTER, services=[name])["services"][0]
     return service, next(d for d in service["deployments"] if d["status"] == "PRIMARY")

@@ -31,10 +31,26 @@ def test_first_run_creates_the_stack(deployed, aws):
     assert tags["quoin:environment"] == "local"
 
 
+def outcome(run, role, task):
+    """How a task of a role ended in a run: ok, changed, skipping, failed."""
+    heading = f"TASK [quoin.fargate.{role} : {task}]"
+    assert heading in run.output, heading
+    after = run.output.split(heading, 1)[1]
+    found = re.search(r"^(\w+): \[localhost\]", after, re.M)
+    assert found, after[:500]
+    return found[1]
+
+
 def test_second_run_and_check_mode_change_nothing(deployed):
     runs, _ = deployed
     assert runs[1].changed == 0, runs[1].output[-3000:]
     assert runs[2].changed == 0, runs[2].output[-3000:]
+
+
+def test_the_vpc_is_checked_before_the_stack_is_created_and_not_read_while_it_stays(deployed):
+    runs, _ = deployed
+    assert outcome(runs[0], "stack", "Read the VPC's DNS attributes") == "ok"
+    assert [outcome(run, "stack", "Read the VPC's DNS attributes") for run in runs[1:]] == ["skipping", "skipping"]
 
 
 def test_the_run_prints_what_was_deployed(deployed):
@@ -124,10 +140,7 @@ def test_the_probe_is_registered_with_the_services_and_runs_on_that_revision(dep
     probe = ecs.describe_task_definition(taskDefinition="quoin-local-probe")["taskDefinition"]["taskDefinitionArn"]
     # One module run registers the services' and the probe's task definitions; verify takes it from there.
     assert ecs.list_task_definitions(familyPrefix="quoin-local-probe")["taskDefinitionArns"] == [probe]
-    heading = "TASK [quoin.fargate.verify : Register the probe's task definition where it changed]"
-    assert heading in runs[0].output
-    outcome = re.search(r"^(\w+): \[localhost\]", runs[0].output.split(heading)[1], re.M)
-    assert outcome and outcome[1] == "skipping", runs[0].output.split(heading)[1][:500]
+    assert outcome(runs[0], "verify", "Register the probe's task definition where it changed") == "skipping"
     # The emulator lists stopped tasks too.
     probes = ecs.list_tasks(cluster="quoin-local", startedBy="quoin-probe-proxy")["taskArns"]
     ran_on = {t["taskDefinitionArn"] for t in ecs.describe_tasks(cluster="quoin-local", tasks=probes)["tasks"]}
