@@ -10,6 +10,9 @@ This file holds several filters, so each is documented in its own file next to i
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 
+from ansible_collections.quoin.fargate.plugins.filter.backup import backup_task_definitions
+from ansible_collections.quoin.fargate.plugins.filter.verify import probe_runs
+from ansible_collections.quoin.fargate.plugins.filter.verify import probe_task_definition
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import COMPLETED
 from ansible_collections.quoin.fargate.plugins.module_utils.ecs_verdict import judge_service
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import CHECK_CONTAINER
@@ -156,6 +159,21 @@ def task_definition(name, model, stack, access_points, region):
     }
 
 
+def environment_task_definitions(names, model, stack, access_points, region, own_tasks=True):
+    """Every task definition a deploy keeps current, for one quoin.fargate.ecs_taskdefinition run, by name:
+    the named services' in their order, then (with own_tasks) the probe where a service talks to another
+    and the backup and restore tasks where a volume is backed up (names RESERVED_FAMILIES keeps apart
+    from services')."""
+    entries = {name: task_definition(name, model, stack, access_points, region) for name in names}
+    if not own_tasks:
+        return entries
+    if probe_runs(model, stack):
+        entries["probe"] = probe_task_definition(model, stack, region)
+    if model["backup"]["volumes"]:
+        entries.update(zip(("backup", "restore"), backup_task_definitions(model, stack, access_points, region)))
+    return entries
+
+
 def service_request(name, model, stack, task_definition_arn, registry_arn):
     """The quoin.fargate.ecs_service arguments for one service."""
     service = _service(model, name)
@@ -299,6 +317,7 @@ class FilterModule:
     def filters(self):
         return {
             "task_definition": task_definition,
+            "environment_task_definitions": environment_task_definitions,
             "service_request": service_request,
             "started_deployments": started_deployments,
             "service_requests": service_requests,

@@ -134,17 +134,23 @@ def test_public_entry_forwards_to_the_proxy(deployed, aws):
     assert balancer["DNSName"] == outputs["LoadBalancerDnsName"]
 
 
-def test_the_probe_is_registered_with_the_services_and_runs_on_that_revision(deployed, aws):
+def test_the_probe_and_the_backup_tasks_are_registered_with_the_services(deployed, aws):
     runs, _ = deployed
     ecs = aws("ecs")
-    probe = ecs.describe_task_definition(taskDefinition="quoin-local-probe")["taskDefinition"]["taskDefinitionArn"]
-    # One module run registers the services' and the probe's task definitions; verify takes it from there.
-    assert ecs.list_task_definitions(familyPrefix="quoin-local-probe")["taskDefinitionArns"] == [probe]
+    # One module run (the ecs role's) registers every task definition; verify and backup take theirs from it.
+    assert outcome(runs[0], "ecs", "Register a new task definition revision where the definition changed") == "changed"
     assert outcome(runs[0], "verify", "Register the probe's task definition where it changed") == "skipping"
+    assert outcome(runs[0], "backup", "Register the backup and restore task definitions where they changed") == "skipping"
+    latest = {}
+    for name in ("probe", "backup", "restore"):
+        latest[name] = ecs.describe_task_definition(taskDefinition=f"quoin-local-{name}")["taskDefinition"]["taskDefinitionArn"]
+        assert ecs.list_task_definitions(familyPrefix=f"quoin-local-{name}")["taskDefinitionArns"] == [latest[name]]
     # The emulator lists stopped tasks too.
     probes = ecs.list_tasks(cluster="quoin-local", startedBy="quoin-probe-proxy")["taskArns"]
     ran_on = {t["taskDefinitionArn"] for t in ecs.describe_tasks(cluster="quoin-local", tasks=probes)["tasks"]}
-    assert probes and ran_on == {probe}
+    assert probes and ran_on == {latest["probe"]}
+    schedule = aws("scheduler").get_schedule(Name="quoin-local-backup")
+    assert schedule["Target"]["EcsParameters"]["TaskDefinitionArn"] == latest["backup"]
 
 
 def test_a_changed_value_is_previewed_then_applied(deployed, playbook, aws):

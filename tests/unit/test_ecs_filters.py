@@ -4,10 +4,12 @@ import copy
 
 import pytest
 
+from ansible_collections.quoin.fargate.plugins.filter.ecs import environment_task_definitions
 from ansible_collections.quoin.fargate.plugins.filter.ecs import service_request
 from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
 
+from .test_backup_filters import STACK as BACKUP_STACK
 from .test_environment_model import VALID
 
 PARAMETER = "arn:aws:ssm:eu-central-1:123456789012:parameter/quoin/prod/mesh-admin-password"
@@ -373,3 +375,25 @@ def test_stable_services_is_a_filter():
     from ansible_collections.quoin.fargate.plugins.filter.ecs import stable_services
 
     assert FilterModule().filters()["stable_services"] is stable_services
+
+
+def test_a_deploy_renders_the_named_services_then_the_probe_then_the_backup_tasks(model):
+    stack = {**BACKUP_STACK, **STACK}
+    entries = environment_task_definitions(["proxy", "site"], model, stack, ACCESS_POINTS, "eu-central-1")
+    assert list(entries) == ["proxy", "site", "probe", "backup", "restore"]
+    assert [entry["family"] for entry in entries.values()] == [
+        "quoin-prod-proxy", "quoin-prod-site", "quoin-prod-probe", "quoin-prod-backup", "quoin-prod-restore",
+    ]
+    assert entries["site"] == task_definition("site", model, stack, ACCESS_POINTS, "eu-central-1")
+
+
+def test_without_callers_or_backed_up_volumes_only_the_services_are_rendered(model):
+    for service in model["services"]:
+        service["talks_to"] = []
+    model["backup"]["volumes"] = []
+    assert list(environment_task_definitions(["cms"], model, STACK, ACCESS_POINTS, "eu-central-1")) == ["cms"]
+
+
+def test_without_own_tasks_only_the_named_services_are_rendered(model):
+    stack = {**BACKUP_STACK, **STACK}
+    assert list(environment_task_definitions(["site"], model, stack, ACCESS_POINTS, "eu-central-1", own_tasks=False)) == ["site"]
