@@ -153,15 +153,16 @@ def test_the_probe_and_the_backup_tasks_are_registered_with_the_services(deploye
     assert schedule["Target"]["EcsParameters"]["TaskDefinitionArn"] == latest["backup"]
 
 
-def test_a_changed_value_is_previewed_then_applied(deployed, playbook, aws):
+def test_a_changed_value_is_previewed_then_applied(deployed, deployment, playbook, aws):
     preview = playbook("site.yml", "-i", "local", "--check", "--diff", "-e", "quoin_log_retention_days=14")
     assert preview.returncode == 0 and preview.changed == 1, preview.output[-3000:]
     assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 7
-    applied = playbook("site.yml", "-i", "local", "-e", "quoin_log_retention_days=14")
-    assert applied.returncode == 0 and applied.changed == 1, applied.output[-3000:]
-    assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 14
-    back = playbook("site.yml", "-i", "local")
-    assert back.returncode == 0 and back.changed == 1
+    try:
+        applied = playbook("site.yml", "-i", "local", "-e", "quoin_log_retention_days=14")
+        assert applied.returncode == 0 and applied.changed == 1, applied.output[-3000:]
+        assert aws("logs").describe_log_groups(logGroupNamePrefix="/quoin/local")["logGroups"][0]["retentionInDays"] == 14
+    finally:
+        deployment.restore()
 
 
 def test_every_volume_has_its_access_point_with_creation_info(deployed, aws):
