@@ -297,9 +297,15 @@ ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rule
 # moto 5.2 keeps the first deployment forever (only the service's taskDefinition changes, to the string
 # given), never fails a deployment, records no events, and CreateService forgets deploymentConfiguration
 # and healthCheckGracePeriodSeconds.
-# Here a deployment completes or fails at once. MOTO_ECS_SERVICE_RUNNING (the tasks a deployment gets
-# running) and MOTO_ECS_SERVICE_FAILED_TASKS (the tasks of a new deployment that fail to start) are read
-# per request, as moto reads them. Failed tasks leave a service's first deployment alone, as in moto, so
+# A rolling update replaces the tasks within the deployment configuration's bounds: ECS starts new tasks
+# while the tasks running stay at most maximumPercent of the desired count (rounded down) and stops old
+# ones while at least minimumHealthyPercent (rounded up) stay running, each step a service event "has
+# started N tasks" or "has stopped N running tasks" ("Amazon ECS rolling update deployments" and
+# DeploymentConfiguration in the ECS API reference). So 100 / 200 starts the new task before the old one
+# stops, and 0 / 100 stops the old one first.
+# Here a deployment completes or fails at once, its steps in that order. MOTO_ECS_SERVICE_RUNNING (the
+# tasks a deployment gets running) and MOTO_ECS_SERVICE_FAILED_TASKS (the tasks of a new deployment that
+# fail to start) are read per request, as moto reads them. Failed tasks leave a service's first deployment alone, as in moto, so
 # that the service has a completed deployment to roll back to. A failed deployment stays listed until
 # the next deployment starts; AWS drops it once its tasks are gone. Its failed tasks are kept as AWS
 # keeps stopped tasks for a while: STOPPED, started by the deployment, in the service's group, every
@@ -373,18 +379,46 @@ def _new_deployment(service, task_definition):
     }
 
 
-def _set_running(service, deployment, running):
-    """The deployment runs this many tasks (at most the desired count); enough of them complete it."""
+def _set_running(service, deployment, running, announce=True):
+    """The deployment runs this many tasks (at most the desired count); enough of them complete it.
+    announce=False: the tasks' start is already a service event (_roll_out)."""
     deployment["runningCount"] = min(running, deployment["desiredCount"])
     deployment["pendingCount"] = deployment["desiredCount"] - deployment["runningCount"]
     deployment["updatedAt"] = utcnow()
-    if deployment["runningCount"] and deployment["rolloutState"] == "IN_PROGRESS":
+    if announce and deployment["runningCount"] and deployment["rolloutState"] == "IN_PROGRESS":
         _service_event(service, f"has started {deployment['runningCount']} tasks.")
     if deployment["rolloutState"] == "IN_PROGRESS" and deployment["runningCount"] >= deployment["desiredCount"]:
         deployment["rolloutState"] = "COMPLETED"
         deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
         _service_event(service, f"(deployment {deployment['id']}) deployment completed.")
         _service_event(service, "has reached a steady state.")
+
+
+def _roll_out(service, primary, running):
+    """Replace the older deployments' running tasks with up to `running` of the new one's, step by step
+    within the deployment configuration's bounds, as the ECS scheduler does (each step an event)."""
+    desired = primary["desiredCount"]
+    configuration = getattr(service, "deployment_configuration", None) or _DEPLOYMENT_CONFIGURATION
+    upper = desired * configuration["maximumPercent"] // 100
+    lower = -(-desired * configuration["minimumHealthyPercent"] // 100)
+    older = [d for d in service.deployments[1:] if d["status"] == "ACTIVE" and d["runningCount"]]
+    started, wanted = 0, min(running, desired)
+    while True:
+        old = sum(d["runningCount"] for d in older)
+        start = min(wanted - started, upper - old - started)
+        if start > 0:
+            started += start
+            _service_event(service, f"has started {start} tasks.")
+            continue
+        stop = min(old, old + started - lower)
+        if stop <= 0:
+            break
+        _service_event(service, f"has stopped {stop} running tasks.")
+        for deployment in older:
+            stopped = min(stop, deployment["runningCount"])
+            deployment["runningCount"] -= stopped
+            stop -= stopped
+    _set_running(service, primary, started, announce=False)
 
 
 def _keep_failed_tasks(backend, service, deployment, count):
@@ -436,9 +470,9 @@ def _start_deployment(backend, service):
                 service.task_definition = last_completed["taskDefinition"]
                 primary = _new_deployment(service, service.task_definition)
                 service.deployments.insert(0, primary)
-                _set_running(service, primary, running)
+                _roll_out(service, primary, running)
     else:
-        _set_running(service, primary, running)
+        _roll_out(service, primary, running)
     if primary["rolloutState"] == "COMPLETED":
         service.deployments = [primary] + failed
 

@@ -187,11 +187,7 @@ def service_request(name, model, stack, task_definition_arn, registry_arn):
             "security_groups": [stack["services"][name]["security_group_id"]],
             "assign_public_ip": service["assign_public_ip"],
         },
-        "deployment_configuration": {
-            "minimum_healthy_percent": 100,
-            "maximum_percent": 200,
-            "circuit_breaker": {"enable": True, "rollback": True},
-        },
+        "deployment_configuration": dict(service["deployment"], circuit_breaker={"enable": True, "rollback": True}),
         "load_balancers": [],
         "service_registries": [{"registry_arn": registry_arn}] if registry_arn else [],
         "propagate_tags": "SERVICE",

@@ -78,6 +78,14 @@ SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|ho
 INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
 # Task definition families of the collection's own tasks, quoin-<environment>-<name> like the services'.
 RESERVED_FAMILIES = ("backup", "restore", "probe")
+# A rolling update's bounds on the tasks that run during a deploy, as percentages of the desired count
+# (ECS DeploymentConfiguration): ECS's defaults start the new tasks before the old ones stop. A service
+# with a single-writer volume stops its task before the new one starts, so that two never write at once.
+DEPLOYMENT_DEFAULTS = {"minimum_healthy_percent": 100, "maximum_percent": 200}
+STOP_BEFORE_START = {"minimum_healthy_percent": 0, "maximum_percent": 100}
+# ECS's ranges: the lower limit is at most the desired count; the upper limit as high as 200 % (we do
+# not allow more: a Fargate service gains nothing from starting more than twice its tasks at once).
+DEPLOYMENT_RANGES = {"minimum_healthy_percent": (0, 100), "maximum_percent": (100, 200)}
 BACKUP_DEFAULTS = {
     "schedule": "cron(0 3 * * ? *)",
     "timezone": "UTC",
@@ -457,6 +465,55 @@ def _check_scratch_owners(problems, where, service):
                 problems.append(f"{at}.user: {path} is written as {container['user']} here and by {first[0]} as another user; one user owns a scratch path")
 
 
+def _normalize_deployment(problems, where, service):
+    """The service's rolling-update percentages (`deployment`), checked against ECS's ranges and against
+    the desired count (the scheduler must be able to start or stop a task); a single-writer volume's
+    service deploys stop-before-start and runs at most one task."""
+    given = service.get("deployment")
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        problems.append(f"{where}.deployment: must be a mapping ({', '.join(DEPLOYMENT_DEFAULTS)})")
+        given = {}
+    unknown = sorted(set(given) - set(DEPLOYMENT_DEFAULTS))
+    if unknown:
+        problems.append(f"{where}.deployment: unknown settings {', '.join(unknown)} (known: {', '.join(DEPLOYMENT_DEFAULTS)})")
+    writers = [volume["name"] for volume in service["volumes"] if volume.get("single_writer")]
+    defaults = STOP_BEFORE_START if writers else DEPLOYMENT_DEFAULTS
+    deployment = {}
+    for key, default in defaults.items():
+        value = _as_int(given.get(key, default))
+        low, high = DEPLOYMENT_RANGES[key]
+        if not _is_int(value) or not low <= value <= high:
+            problems.append(f"{where}.deployment.{key}: {value!r} must be a whole number from {low} to {high}")
+        deployment[key] = value
+    service["deployment"] = deployment
+    count = service["desired_count"]
+    if not all(_is_int(value) for value in deployment.values()) or not _is_int(count):
+        return
+    if writers:
+        volume = writers[0]
+        if deployment != STOP_BEFORE_START:
+            problems.append(
+                f"{where}.deployment: the single-writer volume {volume} needs stop-before-start (minimum_healthy_percent 0, "
+                f"maximum_percent 100), so that the old task stops before the new one starts; "
+                f"{deployment['minimum_healthy_percent']} / {deployment['maximum_percent']} would run both"
+            )
+        if count > 1:
+            problems.append(f"{where}.desired_count: {count} tasks would write the single-writer volume {volume} at once; at most 1")
+        return
+    # ECS starts a task while the running ones stay under the upper limit (rounded down) and stops one
+    # while enough stay running (the lower limit, rounded up): with neither possible it waits for ever.
+    upper = count * deployment["maximum_percent"] // 100
+    lower = -(-count * deployment["minimum_healthy_percent"] // 100)
+    if count and upper <= lower:
+        problems.append(
+            f"{where}.deployment: with desired_count {count}, maximum_percent {deployment['maximum_percent']} allows {upper} "
+            f"tasks and minimum_healthy_percent {deployment['minimum_healthy_percent']} keeps {lower} running, so a deploy "
+            "can neither start a new task nor stop an old one"
+        )
+
+
 def _normalize_volume(problems, where, environment, service, volume):
     """Fill in a volume's access point (owner, root directory, permissions) and check it.
 
@@ -465,6 +522,13 @@ def _normalize_volume(problems, where, environment, service, volume):
     CreationInfo the first mount fails on ownership.
     """
     volume["read_only"] = bool(volume.get("read_only", False))
+    # A directory one process at a time may write (an embedded database such as Gentics Mesh's OrientDB).
+    single_writer = volume.get("single_writer", False)
+    if not isinstance(single_writer, bool):
+        problems.append(f"{where}.single_writer: {single_writer!r} must be true or false")
+    elif single_writer and volume["read_only"]:
+        problems.append(f"{where}.single_writer: a read-only volume is not written; declare the volume that writes the data")
+    volume["single_writer"] = single_writer is True
     path = volume.get("path")
     if not isinstance(path, str) or not path.startswith("/") or path == "/":
         problems.append(f"{where}.path: {path!r} must be an absolute path in the container, not /")
@@ -700,6 +764,7 @@ def normalize_environment(raw):
             _normalize_volume(problems, f"{where}.volumes[{v_index}]", environment, svc, volume)
         _normalize_container(problems, where, svc)
         svc["volumes"] = volumes
+        _normalize_deployment(problems, where, svc)
         _check_upstream_names(problems, where, svc)
         _normalize_task_containers(problems, where, svc)
         _check_scratch_owners(problems, where, svc)

@@ -81,6 +81,19 @@ BROKEN = {
     "uid out of range": (site(cms=volume(uid=4294967296)), "quoin_services[1].volumes[0].uid:"),
     "access point at the root": (site(cms=volume(root_directory="/")), "quoin_services[1].volumes[0].root_directory:"),
     "read-only volume backed up": (site(cms=volume(read_only=True, backup=True)), "quoin_services[1].volumes[0].backup:"),
+    "two tasks on a single-writer volume": (
+        site(cms=setting(desired_count=2)), "quoin_services[1].desired_count: 2 tasks would write the single-writer volume data at once"
+    ),
+    "a rolling update that starts a second writer": (
+        site(cms=setting(deployment={"minimum_healthy_percent": 100, "maximum_percent": 200})),
+        "quoin_services[1].deployment: the single-writer volume data needs stop-before-start",
+    ),
+    "a rolling update that cannot progress": (
+        site(cms=lambda s: (
+            s["volumes"][0].update(single_writer=False), s.update(deployment={"minimum_healthy_percent": 100, "maximum_percent": 100})
+        )),
+        "quoin_services[1].deployment: with desired_count 1, maximum_percent 100 allows 1 tasks",
+    ),
     "duplicate service names": (
         ("site.yml", services(lambda found: found[0].update(name="cms"))), "quoin_services[1].name: service 'cms' is defined twice"
     ),

@@ -72,6 +72,14 @@ def running_aws(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def ample_aws(tmp_path_factory):
+    """Every deployment gets all the tasks it wants running (the local AWS's default)."""
+    emulator = Emulator(tmp_path_factory.mktemp("ample-aws"), running=1000, failed_tasks=0).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
 def failing_aws(tmp_path_factory):
     """One task runs for a service's first deployment; the tasks of every later one fail to start."""
     emulator = Emulator(tmp_path_factory.mktemp("failing-aws"), running=1, failed_tasks=1).start()
@@ -151,13 +159,41 @@ class TestNewDeployments:
         assert new["rolloutStateReason"] == f"ECS deployment {new['id']} completed."
         assert (service["runningCount"], service["pendingCount"]) == (1, 0)
         family_revision = deploys.revisions[1].split("/")[-1]
-        assert messages(service)[:5] == [
+        # ECS's defaults (100 / 200): the new task starts before the old one stops.
+        assert messages(service)[:6] == [
             "has reached a steady state.",
             f"(deployment {new['id']}) deployment completed.",
+            "has stopped 1 running tasks.",
             "has started 1 tasks.",
             f"(deployment {new['id']}) deployment started with task definition {family_revision}.",
             "has reached a steady state.",
         ]
+
+    @pytest.mark.parametrize(
+        "desired, minimum, maximum, steps",
+        [
+            # Stop-before-start: the old task stops, then the new one starts; never two at once.
+            (1, 0, 100, ["has stopped 1 running tasks.", "has started 1 tasks."]),
+            (1, 100, 200, ["has started 1 tasks.", "has stopped 1 running tasks."]),
+            # Batches of the bounds: 4 tasks, at most 6 running, at least 2.
+            (4, 50, 150, ["has started 2 tasks.", "has stopped 4 running tasks.", "has started 2 tasks."]),
+        ],
+    )
+    def test_a_rolling_update_stays_within_the_deployment_configuration(self, ample_aws, desired, minimum, maximum, steps):
+        deploys = Deploys(ample_aws, desired=desired, deploymentConfiguration={"minimumHealthyPercent": minimum, "maximumPercent": maximum})
+        deploys.update(taskDefinition=deploys.revisions[1])
+        service = deploys.describe()
+        assert shape(service) == [("PRIMARY", "2", "COMPLETED", desired)]
+        # The new deployment's steps, oldest first.
+        events = messages(service)
+        rollout = events[:events.index(next(e for e in events if "deployment started with task definition" in e))][::-1]
+        assert rollout[:len(steps)] == steps
+        running, most, least = desired, desired, desired
+        for event in steps:
+            count = int(event.split()[2])
+            running += count if event.startswith("has started") else -count
+            most, least = max(most, running), min(least, running)
+        assert (most, least) == (desired * maximum // 100, -(-desired * minimum // 100))
 
     def test_the_previous_deployment_stays_active_until_the_new_one_completes(self, running_aws):
         # Two tasks wanted, one runs: neither deployment completes.
@@ -242,9 +278,11 @@ class TestFailedTasks:
         assert failed["rolloutStateReason"] == REASON_FAILED
         assert failed["failedTasks"] == 1
         family_revision = deploys.revisions[1].split("/")[-1]
-        assert messages(service)[:7] == [
+        # The rollback replaces the first deployment's task as any deployment does (100 / 200).
+        assert messages(service)[:8] == [
             "has reached a steady state.",
             f"(deployment {rollback['id']}) deployment completed.",
+            "has stopped 1 running tasks.",
             "has started 1 tasks.",
             f"rolling back to deployment {first}.",
             f"(deployment {failed['id']}) deployment failed: tasks failed to start.",

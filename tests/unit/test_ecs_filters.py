@@ -101,12 +101,22 @@ def test_the_image_is_the_inventorys_reference(model):
     assert "dockerLabels" not in container
 
 
+def test_a_single_writer_service_deploys_stop_before_start_with_the_circuit_breaker(model):
+    model["services"][1]["deployment"] = {"minimum_healthy_percent": 0, "maximum_percent": 100}
+    request = service_request("cms", model, STACK, "arn:td/cms:3", None)
+    assert request["deployment_configuration"] == {
+        "minimum_healthy_percent": 0, "maximum_percent": 100, "circuit_breaker": {"enable": True, "rollback": True},
+    }
+
+
 def test_services_run_private_with_a_circuit_breaker(model):
     request = service_request("site", model, STACK, "arn:td/site:3", "arn:registry/site")
     assert request["network_configuration"] == {
         "subnets": STACK["subnet_ids"], "security_groups": ["sg-site"], "assign_public_ip": False,
     }
-    assert request["deployment_configuration"]["circuit_breaker"] == {"enable": True, "rollback": True}
+    assert request["deployment_configuration"] == {
+        "minimum_healthy_percent": 100, "maximum_percent": 200, "circuit_breaker": {"enable": True, "rollback": True},
+    }
     assert request["service_registries"] == [{"registry_arn": "arn:registry/site"}]
     assert request["load_balancers"] == [] and "health_check_grace_period_seconds" not in request
     assert request["enable_execute_command"] is False

@@ -71,7 +71,79 @@ def test_volumes_get_an_access_point_with_defaults():
         "permissions": "0750",
         "access_point_name": "prod-cms-data",
         "backup": True,
+        "single_writer": False,
     }
+
+
+def test_a_service_rolls_out_with_ecs_defaults_unless_it_says_otherwise():
+    raw = model()
+    raw["services"][0].update(desired_count=4, deployment={"minimum_healthy_percent": "50", "maximum_percent": 150})
+    services = normalize_environment(raw)["services"]
+    assert services[0]["deployment"] == {"minimum_healthy_percent": 50, "maximum_percent": 150}
+    assert services[1]["deployment"] == {"minimum_healthy_percent": 100, "maximum_percent": 200}
+
+
+def test_a_single_writer_volume_makes_its_service_stop_before_it_starts():
+    raw = model()
+    raw["services"][1]["volumes"][0]["single_writer"] = True
+    cms = normalize_environment(raw)["services"][1]
+    assert cms["volumes"][0]["single_writer"] is True
+    assert cms["deployment"] == {"minimum_healthy_percent": 0, "maximum_percent": 100}
+    # Said outright, the same.
+    raw["services"][1]["deployment"] = {"minimum_healthy_percent": 0, "maximum_percent": 100}
+    assert normalize_environment(raw)["services"][1]["deployment"] == cms["deployment"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"desired_count": 2}, "quoin_services[1].desired_count: 2 tasks would write the single-writer volume data at once; at most 1"),
+        ({"deployment": {"minimum_healthy_percent": 100, "maximum_percent": 200}},
+         "quoin_services[1].deployment: the single-writer volume data needs stop-before-start (minimum_healthy_percent 0, "
+         "maximum_percent 100), so that the old task stops before the new one starts; 100 / 200 would run both"),
+        ({"deployment": {"maximum_percent": 200}}, "quoin_services[1].deployment: the single-writer volume data needs stop-before-start"),
+    ],
+)
+def test_a_single_writer_volume_refuses_what_would_run_two_writers(change, message):
+    raw = model()
+    raw["services"][1]["volumes"][0]["single_writer"] = True
+    raw["services"][1].update(change)
+    problems = problems_of(raw)
+    assert any(p.startswith(message) for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"deployment": {"minimum_healthy_percent": 101}}, "quoin_services[0].deployment.minimum_healthy_percent: 101 must be a whole number from 0 to 100"),
+        ({"deployment": {"maximum_percent": 99}}, "quoin_services[0].deployment.maximum_percent: 99 must be a whole number from 100 to 200"),
+        ({"deployment": {"maximum_percent": 201}}, "quoin_services[0].deployment.maximum_percent: 201 must be a whole number from 100 to 200"),
+        ({"deployment": {"maximum_percent": "lots"}}, "quoin_services[0].deployment.maximum_percent: 'lots' must be a whole number"),
+        ({"deployment": {"max_percent": 150}}, "quoin_services[0].deployment: unknown settings max_percent (known: minimum_healthy_percent, maximum_percent)"),
+        ({"deployment": "rolling"}, "quoin_services[0].deployment: must be a mapping"),
+        # One task: at most one may run, and one must stay running.
+        ({"deployment": {"minimum_healthy_percent": 100, "maximum_percent": 100}},
+         "quoin_services[0].deployment: with desired_count 1, maximum_percent 100 allows 1 tasks and minimum_healthy_percent 100 "
+         "keeps 1 running, so a deploy can neither start a new task nor stop an old one"),
+        ({"desired_count": 1, "deployment": {"minimum_healthy_percent": 50, "maximum_percent": 150}},
+         "quoin_services[0].deployment: with desired_count 1, maximum_percent 150 allows 1 tasks"),
+        ({"volumes": [{"name": "copy", "file_system": "cms", "path": "/c", "read_only": True, "backup": False, "single_writer": True}]},
+         "quoin_services[0].volumes[0].single_writer: a read-only volume is not written"),
+        ({"volumes": [{"name": "copy", "file_system": "cms", "path": "/c", "single_writer": "yes"}]},
+         "quoin_services[0].volumes[0].single_writer: 'yes' must be true or false"),
+    ],
+)
+def test_bad_deployment_settings_name_their_path(change, message):
+    raw = model()
+    raw["services"][0].update(change)
+    problems = problems_of(raw)
+    assert any(p.startswith(message) for p in problems), problems
+
+
+def test_a_service_at_zero_tasks_has_nothing_to_roll_out():
+    raw = model()
+    raw["services"][0].update(desired_count=0, deployment={"minimum_healthy_percent": 100, "maximum_percent": 100})
+    assert normalize_environment(raw)["services"][0]["deployment"]["maximum_percent"] == 100
 
 
 def test_the_group_defaults_to_the_user():
