@@ -260,6 +260,29 @@ def good_records(started):
     return records
 
 
+def verify_targets(described, deployed=None):
+    """What the verify role checks each described service on ([{name, task_definition}], in the order
+    given): the task definition this run deployed (`deployed`, by name), else the one its tag records,
+    else "" (never verified)."""
+    deployed = deployed or {}
+    return [
+        {"name": service["service_name"], "task_definition": deployed.get(service["service_name"]) or (service.get("tags") or {}).get(LAST_GOOD, "")}
+        for service in described
+    ]
+
+
+def unrecorded(targets, described):
+    """The targets the services' tags do not record yet, as the records take them ([{name, task_definition,
+    previous_good}]): the verified one replaces the recorded one, which becomes the previous good one."""
+    tags = {service["service_name"]: service.get("tags") or {} for service in described}
+    found = []
+    for target in targets:
+        recorded = tags.get(target["name"], {}).get(LAST_GOOD)
+        if target["task_definition"] and target["task_definition"] != recorded:
+            found.append({"name": target["name"], "task_definition": target["task_definition"], "previous_good": recorded or None})
+    return found
+
+
 def rollback_targets(names, tags, running):
     """Each service's rollback target: the last good task definition, or, when the service already runs
     it, the good one before it (or itself, when none is recorded); "" when nothing is recorded at all.
@@ -320,4 +343,6 @@ class FilterModule:
             "good_records": good_records,
             "rollback_targets": rollback_targets,
             "stable_services": stable_services,
+            "verify_targets": verify_targets,
+            "unrecorded": unrecorded,
         }

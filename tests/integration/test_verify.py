@@ -228,3 +228,53 @@ def test_a_bad_check_fails_before_any_call(playbook, local_aws, server, check, p
     assert problem in message, message
     assert "Read the base stack" not in run.output and "Describe every service" not in run.output
     assert server.paths == []
+
+
+def changed_site():
+    """The local inventory's services with the site's environment changed: a new site revision."""
+    from .test_deploy import inventory_services
+
+    services = inventory_services()
+    services[0]["environment"]["RELEASE"] = "unverified"
+    return services
+
+
+def test_a_deploy_whose_http_check_fails_records_nothing_and_rollback_goes_back(deployed, deployment, playbook, aws, server):
+    before = service_state(aws)["site"]
+    checks = [{"url": url(server, "/broken"), "retries": 0}]
+    run = playbook("site.yml", "-i", "local", "-e", json.dumps({"quoin_services": changed_site(), "quoin_http_checks": checks}))
+    try:
+        assert "1 of 1 HTTP checks failed" in failure(run)
+        running, recorded, _ = service_state(aws)["site"]
+        # Deployed, but not recorded: the record still names the release before it.
+        assert running != before[0] and recorded == before[1] == before[0]
+        back = playbook("rollback.yml", "-i", "local", "-e", "service=site")
+        assert back.returncode == 0, back.output[-3000:]
+        assert service_state(aws)["site"][:2] == before[:2]
+    finally:
+        deployment.restore()
+
+
+def test_a_deploy_the_verify_role_skipped_is_recorded_by_the_next_run_that_verifies(deployed, deployment, playbook, aws):
+    before = service_state(aws)["site"]
+    extra = ("-e", json.dumps({"quoin_services": changed_site()}))
+    unverified = playbook("site.yml", "-i", "local", "--skip-tags", "verify", *extra)
+    try:
+        assert unverified.returncode == 0, unverified.output[-3000:]
+        assert "Not recorded as their last good task definitions, since the verify role did not run" in " ".join(unverified.output.split())
+        running, recorded, _ = service_state(aws)["site"]
+        assert running != before[0] and recorded == before[0]
+        verified = playbook("site.yml", "-i", "local", *extra)
+        assert verified.returncode == 0, verified.output[-3000:]
+        assert service_state(aws)["site"][:2] == (running, running)
+        tags = {t["key"]: t["value"] for t in aws("ecs").list_tags_for_resource(resourceArn=service_arn(aws, "site"))["tags"]}
+        assert tags["quoin:previous-good-task-definition"] == before[0]
+        # Recorded once: the run after it writes nothing.
+        again = playbook("site.yml", "-i", "local", *extra)
+        assert again.returncode == 0 and again.changed == 0, again.output[-3000:]
+    finally:
+        deployment.restore()
+
+
+def service_arn(aws, name):
+    return aws("ecs").describe_services(cluster="quoin-local", services=[name])["services"][0]["serviceArn"]

@@ -7,6 +7,8 @@ import pytest
 from ansible_collections.quoin.fargate.plugins.filter.ecs import environment_task_definitions
 from ansible_collections.quoin.fargate.plugins.filter.ecs import service_request
 from ansible_collections.quoin.fargate.plugins.filter.ecs import task_definition
+from ansible_collections.quoin.fargate.plugins.filter.ecs import unrecorded
+from ansible_collections.quoin.fargate.plugins.filter.ecs import verify_targets
 from ansible_collections.quoin.fargate.plugins.plugin_utils.environment_model import normalize_environment
 
 from .test_backup_filters import STACK as BACKUP_STACK
@@ -407,3 +409,29 @@ def test_without_callers_or_backed_up_volumes_only_the_services_are_rendered(mod
 def test_without_own_tasks_only_the_named_services_are_rendered(model):
     stack = {**BACKUP_STACK, **STACK}
     assert list(environment_task_definitions(["site"], model, stack, ACCESS_POINTS, "eu-central-1", own_tasks=False)) == ["site"]
+
+
+DESCRIBED = [
+    {"service_name": "site", "tags": {"quoin:last-good-task-definition": "arn:td/site:1"}},
+    {"service_name": "cms", "tags": {"quoin:last-good-task-definition": "arn:td/cms:4"}},
+    {"service_name": "proxy", "tags": None},
+]
+
+
+def test_services_are_checked_on_what_the_run_deployed_else_on_their_record():
+    assert verify_targets(DESCRIBED, {"site": "arn:td/site:2", "cms": "arn:td/cms:4"}) == [
+        {"name": "site", "task_definition": "arn:td/site:2"},
+        {"name": "cms", "task_definition": "arn:td/cms:4"},
+        {"name": "proxy", "task_definition": ""},
+    ]
+    assert [t["task_definition"] for t in verify_targets(DESCRIBED)] == ["arn:td/site:1", "arn:td/cms:4", ""]
+
+
+def test_only_what_the_tags_do_not_record_yet_is_recorded_with_the_record_it_replaces():
+    targets = verify_targets(DESCRIBED, {"site": "arn:td/site:2", "cms": "arn:td/cms:4", "proxy": "arn:td/proxy:1"})
+    assert unrecorded(targets, DESCRIBED) == [
+        {"name": "site", "task_definition": "arn:td/site:2", "previous_good": "arn:td/site:1"},
+        {"name": "proxy", "task_definition": "arn:td/proxy:1", "previous_good": None},
+    ]
+    # Nothing new: nothing to record.
+    assert unrecorded(verify_targets(DESCRIBED), DESCRIBED) == []
