@@ -59,7 +59,9 @@ def test_a_rerun_with_nothing_changed_makes_no_write(report):
 def test_a_redeploy_writes_only_for_the_service_with_a_new_image(report):
     redeploy = report["json"]["sizes"]["3"][STRATEGY]["redeploy"]
     writes = {name: count for name, count in redeploy["operations"].items() if not name.split(":")[1].startswith(("Describe", "List", "Get", "GET"))}
-    assert writes == {"ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1, "ecs:TagResource": 1}
+    # Its revision, its deployment and, once verified, its record; the verify role's one probe task (the
+    # proxy's) checks that the new task answers.
+    assert writes == {"ecs:RegisterTaskDefinition": 1, "ecs:UpdateService": 1, "ecs:RunTask": 1, "ecs:TagResource": 1}
 
 
 def test_a_rollback_moves_one_service(report):
