@@ -305,8 +305,8 @@ ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rule
 # stops, and 0 / 100 stops the old one first.
 # Here a deployment completes or fails at once, its steps in that order. MOTO_ECS_SERVICE_RUNNING (the
 # tasks a deployment gets running) and MOTO_ECS_SERVICE_FAILED_TASKS (the tasks of a new deployment that
-# fail to start) are read per request, as moto reads them. Failed tasks leave a service's first deployment alone, as in moto, so
-# that the service has a completed deployment to roll back to. A failed deployment stays listed until
+# fail to start) are read per request, as moto reads them. Failed tasks leave a service's first
+# deployment alone, as in moto, so that the service has a completed deployment to roll back to. A failed deployment stays listed until
 # the next deployment starts; AWS drops it once its tasks are gone. Its failed tasks are kept as AWS
 # keeps stopped tasks for a while: STOPPED, started by the deployment, in the service's group, every
 # container exited with MOTO_ECS_TASK_EXIT_CODE (1 when that is 0: a task that failed did not exit

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .test_moto_ecs_deployments import tasks_at_once
+
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("site", "cms", "proxy")
 
@@ -130,23 +132,6 @@ def test_a_changed_value_registers_one_revision_and_deploys_it(deployed, deploym
         deployment.restore()
 
 
-def most_tasks_at_once(service):
-    """The most tasks the service ran at once during its newest deployment, replayed from its events
-    ("has started N tasks", "has stopped N running tasks"), counting from the tasks it ran before."""
-    prefix = f"(service {service['serviceName']}) "
-    events = [e["message"][len(prefix):] for e in service["events"]]
-    newest = next(i for i, message in enumerate(events) if "deployment started with task definition" in message)
-    running = most = service["desiredCount"]
-    for message in reversed(events[:newest]):
-        words = message.split()
-        if message.startswith("has started"):
-            running += int(words[2])
-        elif message.startswith("has stopped"):
-            running -= int(words[2])
-        most = max(most, running)
-    return most
-
-
 def test_the_cms_stops_its_task_before_it_starts_the_new_one(deployed, deployment, playbook, aws):
     configuration = {name: services(aws)[name]["deploymentConfiguration"] for name in ("site", "cms")}
     # The CMS's data volume is single-writer (every shipped inventory); the site keeps ECS's defaults.
@@ -161,8 +146,8 @@ def test_the_cms_stops_its_task_before_it_starts_the_new_one(deployed, deploymen
         now = services(aws)
         assert now["cms"]["taskDefinition"].endswith(":2") and now["site"]["taskDefinition"].endswith(":2")
         # Two Mesh processes never share the database; the site overlaps for a moment, as ECS's defaults do.
-        assert most_tasks_at_once(now["cms"]) == 1
-        assert most_tasks_at_once(now["site"]) == 2
+        assert tasks_at_once(now["cms"], before=1) == (0, 1)
+        assert tasks_at_once(now["site"], before=1) == (1, 2)
     finally:
         deployment.restore()
 

@@ -143,6 +143,25 @@ def messages(service):
     return [e["message"][len(prefix):] for e in service["events"]]
 
 
+def rollout(service):
+    """The newest deployment's steps, oldest first: the service events after the one that started it."""
+    events = messages(service)
+    newest = next(i for i, message in enumerate(events) if "deployment started with task definition" in message)
+    return events[:newest][::-1]
+
+
+def tasks_at_once(service, before):
+    """(fewest, most) tasks the service ran at once during its newest deployment, replayed from its
+    events ("has started N tasks", "has stopped N running tasks") from the `before` it ran until then."""
+    running = least = most = before
+    for step in rollout(service):
+        if step.startswith(("has started", "has stopped")):
+            count = int(step.split()[2])
+            running += count if step.startswith("has started") else -count
+            least, most = min(least, running), max(most, running)
+    return least, most
+
+
 class TestNewDeployments:
     def test_a_new_task_definition_starts_a_primary_deployment_that_completes(self, running_aws):
         deploys = Deploys(running_aws)
@@ -184,16 +203,8 @@ class TestNewDeployments:
         deploys.update(taskDefinition=deploys.revisions[1])
         service = deploys.describe()
         assert shape(service) == [("PRIMARY", "2", "COMPLETED", desired)]
-        # The new deployment's steps, oldest first.
-        events = messages(service)
-        rollout = events[:events.index(next(e for e in events if "deployment started with task definition" in e))][::-1]
-        assert rollout[:len(steps)] == steps
-        running, most, least = desired, desired, desired
-        for event in steps:
-            count = int(event.split()[2])
-            running += count if event.startswith("has started") else -count
-            most, least = max(most, running), min(least, running)
-        assert (most, least) == (desired * maximum // 100, -(-desired * minimum // 100))
+        assert rollout(service)[:len(steps)] == steps
+        assert tasks_at_once(service, desired) == (-(-desired * minimum // 100), desired * maximum // 100)
 
     def test_the_previous_deployment_stays_active_until_the_new_one_completes(self, running_aws):
         # Two tasks wanted, one runs: neither deployment completes.
